@@ -136,7 +136,9 @@ type Recommendation struct {
 
 // Decision is what to do now. The caller applies it; policy never acts.
 type Decision struct {
-	// Desired is the size the target should have now (after every step).
+	// Desired is the size the target should have now (after every step), always within
+	// [minSize, effective max]. Below Current with Scale false, the shrink is waiting (ranks
+	// still draining, stale Flux state, or ScaleDown Never); the target keeps Current.
 	Desired int32
 	// Recommendations per policy, hints included, in spec order.
 	Recommendations []Recommendation
@@ -144,10 +146,13 @@ type Decision struct {
 	// combined recommendation, or ReasonDesiredWithinRange; Message explains it in words.
 	Limit   string
 	Message string
-	// Scale is true when the caller should write Desired to the target now.
+	// Scale is true when the caller should write Desired to the target now. History then
+	// already holds the ScaleEvent; a caller whose write fails stores Input.History's
+	// ScaleEvents instead.
 	Scale bool
-	// Drain are ranks to drain now (the caller records them as owned); Undrain ranks to
-	// give back (drained by us and needed again, or the drain timed out).
+	// Drain are ranks to drain now (the caller records them as owned and, when it owned none,
+	// sets DrainStarted); Undrain ranks to give back (drained by us and needed again, or the
+	// drain timed out), which the caller then stops owning.
 	Drain   []int32
 	Undrain []int32
 	// BusyRanksRemoved counts allocated ranks an Immediate shrink removes (jobs it kills).
@@ -157,6 +162,13 @@ type Decision struct {
 	FallbackReason string
 	// Unsatisfiable are pending jobs larger than the effective max size: reported, ignored.
 	Unsatisfiable []string
+	// Problems are spec errors found while deciding (an invalid cron expression or time zone);
+	// the part concerned was skipped. CEL cannot check them, so the controller reports them
+	// in a condition (v1alpha1.ReasonInvalidPolicy).
+	Problems []string
+	// DrainReason is the Draining condition reason: v1alpha1.ReasonDrainInProgress,
+	// ReasonDrainComplete, ReasonDrainCanceled, ReasonDrainTimedOut or ReasonNotDraining.
+	DrainReason string
 	// History to store for the next decision (bounded).
 	History History
 }

@@ -1,0 +1,89 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+)
+
+// Decide computes what to do now from in alone: the same input always gives the same
+// Decision, and nothing is read from outside (no clock, client or log).
+//
+// The steps run in this order, each seeing the size the previous one produced:
+//
+//  1. recommend: each policy in spec order; policies lacking the data they need are left out
+//  2. combine: Max (default) or Min; with no recommendation, minSize, or Current when a
+//     policy lacked data (never shrink on partial signals, as HPA does with invalid metrics)
+//  3. tolerance: a change within the direction's tolerance keeps Current
+//  4. stabilize: HPA windows over the recorded recommendations
+//  5. rate-limit: HPA policies over the recorded scale events
+//  6. hints: Exact sets, Floor raises; both bypass steps 4-5
+//  7. fallback: after Flux state has been missing for fallback.afterSeconds
+//  8. clamp: [minSize, min(maxSize, TargetMax)]
+//  9. stale hold: no shrink on stale or missing Flux state
+//  10. shrink plan: Drain the top ranks and shrink once they are idle, Immediate, or Never
+//
+// Decision.History is the bounded history to store for the next call.
+func Decide(in Input) Decision {
+	s := resolve(&in.Spec, in.TargetMax)
+	d := decider{
+		in:      &in,
+		s:       &s,
+		nowSec:  in.Now.Truncate(time.Second),
+		nowUnix: in.Now.Unix(),
+		current: max(in.Current, 0),
+	}
+	d.fluxWanted = s.source != v1alpha1.SourceNone
+	d.stale = d.fluxWanted && (in.Flux == nil || !in.FluxFresh)
+	if d.fluxWanted && !d.stale {
+		d.flux = in.Flux
+	}
+	return d.decide()
+}
+
+// decider carries one decision through its steps.
+type decider struct {
+	in *Input
+	s  *settings
+	// nowSec is Now in whole seconds, the resolution history is stored at; nowUnix the
+	// same in Unix seconds, which window checks compare with a time's Unix() (whole seconds,
+	// rounded down, like Truncate) because that is much cheaper than truncating.
+	nowSec  time.Time
+	nowUnix int64
+	current int32
+	// fluxWanted is false for flux.source None; stale when wanted but missing or old.
+	fluxWanted, stale bool
+	// flux is the Flux state policies may use: nil unless wanted and fresh.
+	flux *FluxState
+	// blind is true when some policy lacked the data it needs.
+	blind bool
+
+	steps steps
+	out   Decision
+}
+
+func (d *decider) decide() Decision {
+	size := d.recommend()
+	size = d.combineHold(size)
+	size = d.tolerate(size)
+	// The windows record what the policies asked for, not Desired: a drain that waits, a
+	// hint or a fallback never makes a window remember a size no policy wanted, and every
+	// decision records one, so a long drain keeps the window current.
+	recorded := size
+	size = d.stabilize(size)
+	size = d.rateLimit(size)
+	size = d.applyHints(size)
+	size = d.applyFallback(size)
+	size = d.clamp(size)
+	size = d.holdIfStale(size)
+	d.planShrink(size)
+	d.out.History = d.history(recorded)
+	if d.steps.limit == "" && len(d.out.Unsatisfiable) > 0 {
+		d.steps.limited(v1alpha1.ReasonUnsatisfiableIgnored,
+			"%d pending jobs ask for more than the max size %d and can never run: ignored",
+			len(d.out.Unsatisfiable), d.s.hi)
+	}
+	d.out.Limit = d.steps.reason()
+	d.out.Message = d.steps.msg.String()
+	return d.out
+}

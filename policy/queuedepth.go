@@ -1,0 +1,102 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+)
+
+// queueDepth recommends the nodes Flux needs: busy nodes plus the node demand of the
+// pending jobs.
+//
+// Summing every pending job's demand is deliberate even though Flux schedules FCFS and runs
+// one job at a time at the queue's head: "nodes needed" is the size at which the whole queue
+// could run at once, which is what a user waiting on it wants; the clamp to the max size and
+// the rate limits bound it, and jobs that could never run anywhere are left out.
+type queueDepth struct {
+	// pendingJobsPerNode > 0 sizes by ceil(pending jobs / N) instead of job sizes.
+	pendingJobsPerNode int32
+}
+
+func (q queueDepth) recommend(s *signals) outcome {
+	if !s.fluxWanted {
+		return outcome{}
+	}
+	f := s.flux
+	if f == nil {
+		return outcome{missing: true}
+	}
+	o := outcome{ok: true}
+	busy := busyNodes(f)
+	var demand int64
+	for i := range f.Pending {
+		j := &f.Pending[i]
+		n := jobNodes(j, f.CoresPerNode)
+		if n > int64(s.hi) {
+			// Flux keeps such a job pending until it reaches the queue's head (see the
+			// elastic fixtures): only the max size tells that it can never run.
+			o.unsatisfiable = append(o.unsatisfiable, j.ID)
+			continue
+		}
+		demand += n
+	}
+	counted := int64(f.Counts.Depend) + int64(f.Counts.Priority) + int64(f.Counts.Sched)
+	// Jobs counted but not listed (a counts-only source, or a capped list) ask for at
+	// least one node each.
+	unlisted := max(counted-int64(len(f.Pending)), 0)
+	demand += unlisted
+	how := "job sizes"
+	if q.pendingJobsPerNode > 0 {
+		jobs := max(counted, int64(len(f.Pending))) - int64(len(o.unsatisfiable))
+		demand = ceilDiv(max(jobs, 0), int64(q.pendingJobsPerNode))
+		how = fmt.Sprintf("%d jobs per node", q.pendingJobsPerNode)
+	}
+	size := toInt32(busy + demand)
+	o.rec = Recommendation{
+		Policy: string(v1alpha1.PolicyQueueDepth),
+		Size:   size,
+		Reason: fmt.Sprintf("%d busy + %d pending nodes (%s)", busy, demand, how),
+	}
+	if len(o.unsatisfiable) > 0 {
+		o.rec.Reason += fmt.Sprintf("; %d pending jobs larger than max size %d ignored",
+			len(o.unsatisfiable), s.hi)
+	}
+	return o
+}
+
+// busyNodes counts allocated ranks, or Flux's count when there is no per-rank state.
+func busyNodes(f *FluxState) int64 {
+	if f.Ranks == nil {
+		return int64(max(f.Nodes.Allocated, 0))
+	}
+	var n int64
+	for i := range f.Ranks {
+		if f.Ranks[i].Allocated {
+			n++
+		}
+	}
+	return n
+}
+
+// jobNodes is the nodes a pending job asks for: its node count, else its cores spread over
+// whole nodes, at least one.
+func jobNodes(j *PendingJob, coresPerNode int32) int64 {
+	if j.NNodes > 0 {
+		return int64(j.NNodes)
+	}
+	if j.NCores > 0 && coresPerNode > 0 {
+		return max(ceilDiv(int64(j.NCores), int64(coresPerNode)), 1)
+	}
+	return 1
+}
+
+// ceilDiv is ceil(a/b) for a >= 0, b > 0.
+func ceilDiv(a, b int64) int64 {
+	return (a + b - 1) / b
+}
+
+// toInt32 saturates v to the int32 range.
+func toInt32(v int64) int32 {
+	return int32(min(max(v, math.MinInt32), math.MaxInt32))
+}

@@ -1,0 +1,127 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+)
+
+// recommender is one policy: it turns the signals into a size, or says why it has none.
+type recommender interface {
+	recommend(s *signals) outcome
+}
+
+// signals are what policies read.
+type signals struct {
+	now     time.Time
+	current int32
+	// hi is the effective max size: pending jobs larger than it are unsatisfiable.
+	hi int32
+	// fluxWanted is false for flux.source None; flux is nil unless wanted and fresh.
+	fluxWanted bool
+	flux       *FluxState
+	pods       *PodUsage
+}
+
+// outcome is one policy's answer. The zero outcome means the policy has nothing to ask
+// for (a closed schedule, no Flux source by design).
+type outcome struct {
+	// ok is true when rec holds a size.
+	ok  bool
+	rec Recommendation
+	// missing is true when the policy lacked data it needs (stale Flux state, no pod
+	// metrics): what it would have said is unknown, so no shrink may rest on the others.
+	missing bool
+	// unsatisfiable are pending jobs larger than the effective max (QueueDepth).
+	unsatisfiable []string
+	// problems are spec errors that made part of the policy skip (Schedule).
+	problems []string
+}
+
+// recommenderFor builds the policy p describes; nil for an unknown type.
+func recommenderFor(p *v1alpha1.PolicySpec) recommender {
+	switch p.Type {
+	case v1alpha1.PolicyQueueDepth:
+		q := queueDepth{}
+		if p.QueueDepth != nil {
+			q.pendingJobsPerNode = p.QueueDepth.PendingJobsPerNode
+		}
+		return q
+	case v1alpha1.PolicyUtilization:
+		return utilization{spec: p.Utilization}
+	case v1alpha1.PolicySchedule:
+		return schedule{windows: p.Schedule}
+	}
+	return nil
+}
+
+// recommend runs every policy (step 1) and combines their sizes (step 2). It sets d.blind
+// when some policy lacked its data.
+func (d *decider) recommend() int32 {
+	sig := signals{
+		now:        d.in.Now,
+		current:    d.current,
+		hi:         d.s.hi,
+		fluxWanted: d.fluxWanted,
+		flux:       d.flux,
+		pods:       d.in.Pods,
+	}
+	d.out.Recommendations = make([]Recommendation, 0, len(d.s.policies)+2)
+	var combined int32
+	var have bool
+	for i := range d.s.policies {
+		p := &d.s.policies[i]
+		r := recommenderFor(p)
+		if r == nil {
+			d.out.Problems = append(d.out.Problems,
+				"policy "+string(p.Type)+" is unknown: use QueueDepth, Utilization or Schedule")
+			continue
+		}
+		o := r.recommend(&sig)
+		if len(d.out.Unsatisfiable) == 0 {
+			// Every QueueDepth policy finds the same jobs: report them once.
+			d.out.Unsatisfiable = o.unsatisfiable
+		}
+		d.out.Problems = append(d.out.Problems, o.problems...)
+		d.blind = d.blind || o.missing
+		if !o.ok {
+			continue
+		}
+		d.out.Recommendations = append(d.out.Recommendations, o.rec)
+		if have {
+			combined = combine(d.s.combine, combined, o.rec.Size)
+		} else {
+			combined, have = o.rec.Size, true
+		}
+	}
+	if !have {
+		if d.blind {
+			d.steps.limited(v1alpha1.ReasonStaleDataHold,
+				"no policy could recommend (signals missing): holding %d", d.current)
+			return d.current
+		}
+		d.steps.note("no policy asks for nodes: minSize %d", d.s.lo)
+		return d.s.lo
+	}
+	d.steps.note("policies recommend %d (%s of %d)", combined, d.s.combine, len(d.out.Recommendations))
+	return combined
+}
+
+// combine merges size into acc under mode.
+func combine(mode v1alpha1.CombineMode, acc, size int32) int32 {
+	if mode == v1alpha1.CombineMin {
+		return min(acc, size)
+	}
+	return max(acc, size)
+}
+
+// combineHold keeps Current when a policy lacked its data and the others would shrink:
+// HPA likewise refuses to scale down while some metrics are invalid.
+func (d *decider) combineHold(size int32) int32 {
+	if d.blind && size < d.current {
+		d.steps.limited(v1alpha1.ReasonStaleDataHold,
+			"a policy lacks its signals: not shrinking below current %d", d.current)
+		return d.current
+	}
+	return size
+}
