@@ -114,8 +114,13 @@ const (
 
 // NodeCounts are node counts over all ranks.
 type NodeCounts struct {
-	Up        int32 `json:"up"`
-	Free      int32 `json:"free"`
+	// Up ranks can run work: the scheduler has them and they are not down (the CLI client:
+	// free or allocated, and not down, in flux resource list).
+	Up int32 `json:"up"`
+	// Free ranks are up and run nothing at all.
+	Free int32 `json:"free"`
+	// Allocated ranks run at least one job; a draining rank is allocated (and down).
 	Allocated int32 `json:"allocated"`
-	Down      int32 `json:"down"`
+	// Down ranks are all the others: offline, drained, excluded, or unknown to the scheduler.
+	Down int32 `json:"down"`
 }

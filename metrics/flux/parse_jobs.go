@@ -1,0 +1,84 @@
+package flux
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// jobsJSON is `flux jobs --json`: {"jobs": [...]}, jobs in Flux's listing order (pending by
+// priority and submit time, then running, then inactive).
+type jobsJSON struct {
+	Jobs *[]jobJSON `json:"jobs"`
+}
+
+// jobJSON holds the fields we read. Flux leaves a field out when it has no value yet: a
+// pending job has no ncores (unless it asked for cores), no ranks, and no nnodes when it
+// asked only for tasks (-n).
+type jobJSON struct {
+	JobID  string  `json:"jobid"`
+	State  string  `json:"state"`
+	NNodes *int64  `json:"nnodes"`
+	NTasks *int64  `json:"ntasks"`
+	NCores *int64  `json:"ncores"`
+	Ranks  *string `json:"ranks"`
+}
+
+// parseJobs reads `flux jobs --json` output and returns the active jobs in Flux's order.
+// Inactive jobs (present with -a) are skipped, as are NEW jobs: the job manager moves a job
+// out of NEW as it accepts it, and the next read sees it as DEPEND or later.
+func parseJobs(out []byte) ([]Job, error) {
+	var doc jobsJSON
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return nil, fmt.Errorf("not a flux jobs JSON document: %w (output starts %q)", err, truncate(string(out)))
+	}
+	if doc.Jobs == nil {
+		return nil, fmt.Errorf(`no "jobs" list in %q`, truncate(string(out)))
+	}
+	var jobs []Job
+	for i, raw := range *doc.Jobs {
+		job, active, err := raw.job()
+		if err != nil {
+			return nil, fmt.Errorf("job %d (%q): %w", i, raw.JobID, err)
+		}
+		if active {
+			jobs = append(jobs, job)
+		}
+	}
+	return jobs, nil
+}
+
+// job converts one JSON job; active is false for jobs that are not pending or running.
+func (j jobJSON) job() (job Job, active bool, err error) {
+	if j.JobID == "" {
+		return Job{}, false, errors.New("no jobid")
+	}
+	switch j.State {
+	case JobDepend, JobPriority, JobSched, JobRun, JobCleanup:
+	case "NEW", "INACTIVE":
+		return Job{}, false, nil
+	default:
+		return Job{}, false, fmt.Errorf("unknown state %q", j.State)
+	}
+	job = Job{ID: j.JobID, State: j.State}
+	for _, f := range []struct {
+		name string
+		in   *int64
+		out  *int32
+	}{{"nnodes", j.NNodes, &job.NNodes}, {"ntasks", j.NTasks, &job.NTasks}, {"ncores", j.NCores, &job.NCores}} {
+		if f.in == nil {
+			continue
+		}
+		if *f.in < 0 || *f.in > math.MaxInt32 {
+			return Job{}, false, fmt.Errorf("%s %d is not a count", f.name, *f.in)
+		}
+		*f.out = int32(*f.in)
+	}
+	if j.Ranks != nil {
+		if job.Ranks, err = ParseRankSet(*j.Ranks); err != nil {
+			return Job{}, false, err
+		}
+	}
+	return job, true, nil
+}
