@@ -35,7 +35,7 @@ type ScalingPolicyList struct {
 // ScalingPolicySpec says what to scale, within which bounds, on which signals, and how fast.
 //
 // +kubebuilder:validation:XValidation:rule="self.maxSize >= self.minSize",message="maxSize must be greater than or equal to minSize: raise maxSize or lower minSize"
-// +kubebuilder:validation:XValidation:rule="!has(self.fallback) || self.fallback.action != 'Size' || (self.fallback.size >= self.minSize && self.fallback.size <= self.maxSize)",message="fallback.size must lie within [minSize, maxSize]"
+// +kubebuilder:validation:XValidation:rule="!has(self.fallback) || self.fallback.action != 'Size' || !has(self.fallback.size) || (self.fallback.size >= self.minSize && self.fallback.size <= self.maxSize)",message="fallback.size must lie within [minSize, maxSize]"
 type ScalingPolicySpec struct {
 	// TargetRef names the MiniCluster (flux-framework.org/v1alpha2), another resource with a
 	// /scale subresource, or a bare Indexed Job (batch/v1) in the policy's namespace.
