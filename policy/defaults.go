@@ -43,8 +43,9 @@ func Defaulted(spec v1alpha1.ScalingPolicySpec) v1alpha1.ScalingPolicySpec {
 	if out.Combine == "" {
 		out.Combine = v1alpha1.CombineMax
 	}
-	if out.Hints == (v1alpha1.HintsSpec{}) {
-		out.Hints.Enabled = true
+	if out.Hints.Enabled == nil {
+		enabled := true
+		out.Hints.Enabled = &enabled
 	}
 	if out.Hints.Mode == "" {
 		out.Hints.Mode = v1alpha1.HintFloor

@@ -30,7 +30,7 @@ func TestDefaulted(t *testing.T) {
 			Flux:                v1alpha1.FluxSource{Source: v1alpha1.SourceExec, TimeoutSeconds: 10},
 			Policies:            []v1alpha1.PolicySpec{{Type: v1alpha1.PolicyQueueDepth}},
 			Combine:             v1alpha1.CombineMax,
-			Hints:               v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
+			Hints:               v1alpha1.HintsSpec{Enabled: ptr(true), Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
 			Behavior:            &v1alpha1.ScalingBehavior{ScaleUp: hpaUp(), ScaleDown: hpaDown()},
 			ScaleDown:           v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownDrain},
 			Fallback:            v1alpha1.FallbackSpec{AfterSeconds: 180, Action: v1alpha1.FallbackHold},
@@ -55,8 +55,8 @@ func TestDefaulted(t *testing.T) {
 		want: func() v1alpha1.ScalingPolicySpec {
 			s := all(8)
 			s.MinSize, s.Combine = 2, v1alpha1.CombineMin
-			// Enabled cannot be told unset from false once another hints field is set.
-			s.Hints = v1alpha1.HintsSpec{Enabled: false, Mode: v1alpha1.HintExact, MaxTTLSeconds: 3600}
+			// Enabled unset means true even when another hints field is set.
+			s.Hints = v1alpha1.HintsSpec{Enabled: ptr(true), Mode: v1alpha1.HintExact, MaxTTLSeconds: 3600}
 			s.Behavior.ScaleDown.StabilizationWindowSeconds = ptr[int32](60)
 			return s
 		}(),

@@ -58,7 +58,7 @@ func fuzzInput(r *fuzzReader) Input {
 			},
 			Fallback: v1alpha1.FallbackSpec{AfterSeconds: r.in(-1, 300),
 				Action: pick(r, v1alpha1.FallbackAction(""), v1alpha1.FallbackHold, v1alpha1.FallbackSize)},
-			Hints: v1alpha1.HintsSpec{Enabled: r.yes(),
+			Hints: v1alpha1.HintsSpec{Enabled: ptr(r.yes()),
 				Mode: pick(r, v1alpha1.HintMode(""), v1alpha1.HintFloor, v1alpha1.HintExact)},
 			DryRun: r.yes(),
 		},

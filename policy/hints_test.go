@@ -57,14 +57,14 @@ func TestHints(t *testing.T) {
 		{name: "disabled: ignored",
 			in: func() *inputWrapper {
 				w := makeInput(1, 30).hint("app", 10, floor, time.Minute)
-				w.in.Spec.Hints = v1alpha1.HintsSpec{Enabled: false, Mode: floor}
+				w.in.Spec.Hints = v1alpha1.HintsSpec{Enabled: ptr(false), Mode: floor}
 				return w
 			}(),
 			want: 1, limit: v1alpha1.ReasonTooFewReplicas},
 		{name: "spec mode Exact applies to hints without a mode",
 			in: func() *inputWrapper {
 				w := makeInput(6, 30).alloc(0, 1, 2, 3, 4, 5).hint("app", 2, "", time.Minute)
-				w.in.Spec.Hints = v1alpha1.HintsSpec{Enabled: true, Mode: exact}
+				w.in.Spec.Hints = v1alpha1.HintsSpec{Enabled: ptr(true), Mode: exact}
 				return w
 			}(),
 			want: 2, limit: v1alpha1.ReasonHintExact},

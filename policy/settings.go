@@ -47,7 +47,7 @@ func resolve(spec *v1alpha1.ScalingPolicySpec, targetMax int32) settings {
 		hi:             spec.MaxSize,
 		maxSize:        spec.MaxSize,
 		combine:        spec.Combine,
-		hintsEnabled:   spec.Hints.Enabled || spec.Hints == (v1alpha1.HintsSpec{}),
+		hintsEnabled:   spec.Hints.IsEnabled(),
 		hintMode:       spec.Hints.Mode,
 		mode:           spec.ScaleDown.Mode,
 		drainTimeout:   seconds(int64(spec.ScaleDown.DrainTimeoutSeconds)),

@@ -93,10 +93,11 @@ const (
 
 // HintsSpec governs application scale hints.
 type HintsSpec struct {
-	// Enabled accepts hints for this policy.
+	// Enabled accepts hints for this policy; unset means true. A pointer, so that a policy
+	// built in Go without this field gets the default instead of an explicit false.
 	// +kubebuilder:default=true
 	// +optional
-	Enabled bool `json:"enabled"`
+	Enabled *bool `json:"enabled,omitempty"`
 	// Mode is Floor (the default) or Exact.
 	// +kubebuilder:default=Floor
 	// +optional
@@ -108,6 +109,9 @@ type HintsSpec struct {
 	// +optional
 	MaxTTLSeconds int32 `json:"maxTTLSeconds,omitempty"`
 }
+
+// IsEnabled reports whether hints are accepted: Enabled unset counts as true.
+func (h HintsSpec) IsEnabled() bool { return h.Enabled == nil || *h.Enabled }
 
 // ScaleDownMode says how a shrink treats busy ranks.
 // +kubebuilder:validation:Enum=Drain;Immediate;Never

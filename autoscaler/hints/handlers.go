@@ -85,7 +85,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request, sp *v1alpha1.ScalingPolicy, user authnv1.UserInfo) error {
 	key := types.NamespacedName{Namespace: sp.Namespace, Name: sp.Name}
-	if !sp.Spec.Hints.Enabled {
+	if !sp.Spec.Hints.IsEnabled() {
 		return errorf(http.StatusConflict, "hints are disabled for policy %s: set spec.hints.enabled", key)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))

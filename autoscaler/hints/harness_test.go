@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
@@ -110,7 +111,7 @@ func makePolicy(name string) *v1alpha1.ScalingPolicy {
 			TargetRef: v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: name},
 			MinSize:   1,
 			MaxSize:   10,
-			Hints:     v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
+			Hints:     v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
 		},
 		Status: v1alpha1.ScalingPolicyStatus{CurrentSize: 2, DesiredSize: 3},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	authzv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -21,7 +22,7 @@ import (
 
 func TestStatusCodes(t *testing.T) {
 	disabled := makePolicy("no-hints")
-	disabled.Spec.Hints.Enabled = false
+	disabled.Spec.Hints.Enabled = ptr.To(false)
 	capped := makePolicy("capped")
 	capped.Status.TargetMaxSize = 6
 

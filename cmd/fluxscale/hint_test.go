@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -47,7 +48,7 @@ func hintServer(t *testing.T, tls bool) *httptest.Server {
 	}
 	sp := &v1alpha1.ScalingPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "flux-sample", Namespace: "apps"},
-		Spec:       v1alpha1.ScalingPolicySpec{MinSize: 1, MaxSize: 8, Hints: v1alpha1.HintsSpec{Enabled: true, MaxTTLSeconds: 3600}},
+		Spec:       v1alpha1.ScalingPolicySpec{MinSize: 1, MaxSize: 8, Hints: v1alpha1.HintsSpec{Enabled: ptr.To(true), MaxTTLSeconds: 3600}},
 	}
 	clk := clocktesting.NewFakeClock(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))
 	srv := hints.NewServer(hints.NewStore(clk, hints.StoreOptions{}),

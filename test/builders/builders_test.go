@@ -20,7 +20,7 @@ func TestMakeScalingPolicy(t *testing.T) {
 		Source(v1alpha1.SourceNone).
 		QueueDepth(0).
 		Behavior(behavior).
-		Hints(v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintExact}).
+		Hints(v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintExact}).
 		DryRun().
 		Obj()
 	want := &v1alpha1.ScalingPolicy{
@@ -33,7 +33,7 @@ func TestMakeScalingPolicy(t *testing.T) {
 			Flux:      v1alpha1.FluxSource{Source: v1alpha1.SourceNone},
 			Policies:  []v1alpha1.PolicySpec{{Type: v1alpha1.PolicyQueueDepth, QueueDepth: &v1alpha1.QueueDepthPolicy{}}},
 			Behavior:  behavior,
-			Hints:     v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintExact},
+			Hints:     v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintExact},
 			DryRun:    true,
 		},
 	}
@@ -48,7 +48,6 @@ func TestMakeScalingPolicyDefaultsToMiniCluster(t *testing.T) {
 		TargetRef: v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: "flux-sample"},
 		MinSize:   1,
 		MaxSize:   4,
-		Hints:     v1alpha1.HintsSpec{Enabled: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spec (-want +got):\n%s", diff)

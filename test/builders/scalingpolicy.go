@@ -15,9 +15,7 @@ import (
 type ScalingPolicyWrapper struct{ p v1alpha1.ScalingPolicy }
 
 // MakeScalingPolicy starts a policy that targets the MiniCluster of the same name in ns,
-// with minSize 1, maxSize 4 and hints enabled. Hints are enabled explicitly because a Go
-// client always sends spec.hints (a struct, not a pointer), so the CRD's {enabled: true}
-// default that YAML users get never applies to it.
+// with minSize 1 and maxSize 4; everything else takes the CRD's defaults (hints enabled).
 func MakeScalingPolicy(name, ns string) *ScalingPolicyWrapper {
 	return &ScalingPolicyWrapper{p: v1alpha1.ScalingPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ScalingPolicy"},
@@ -26,7 +24,6 @@ func MakeScalingPolicy(name, ns string) *ScalingPolicyWrapper {
 			TargetRef: v1alpha1.TargetRef{APIVersion: minicluster.GroupVersion.String(), Kind: minicluster.Kind, Name: name},
 			MinSize:   1,
 			MaxSize:   4,
-			Hints:     v1alpha1.HintsSpec{Enabled: true},
 		},
 	}}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -40,7 +41,7 @@ func defaultedOf(s *v1alpha1.ScalingPolicySpec) defaulted {
 // minicluster*.yaml and checks the defaults the API server filled into each ScalingPolicy.
 func testSamples(t *testing.T, c client.Client) {
 	ns := createNamespace(t, c, "samples")
-	floorHints := v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600}
+	floorHints := v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600}
 	hold := v1alpha1.FallbackSpec{AfterSeconds: 180, Action: v1alpha1.FallbackHold}
 	// Keyed by file: a new sample needs its expectations here.
 	want := map[string]map[string]defaulted{
@@ -50,7 +51,7 @@ func testSamples(t *testing.T, c client.Client) {
 		}},
 		"scalingpolicy-hints.yaml": {"flux-sample-hints": {
 			MinSize: 1, Source: v1alpha1.SourceNone, Timeout: 10, Combine: v1alpha1.CombineMax,
-			Hints:     v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintExact, MaxTTLSeconds: 3600},
+			Hints:     v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintExact, MaxTTLSeconds: 3600},
 			ScaleDown: v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownImmediate}, Fallback: hold, Poll: 10,
 		}},
 		"scalingpolicy-schedule.yaml": {"flux-sample-schedule": {

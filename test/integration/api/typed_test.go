@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -28,7 +29,7 @@ func testTypedDefaults(t *testing.T, c client.Client) {
 	t.Logf("stored spec: %+v", got.Spec)
 	want := defaulted{
 		MinSize: 1, Source: v1alpha1.SourceExec, Timeout: 10, Combine: v1alpha1.CombineMax,
-		Hints:     v1alpha1.HintsSpec{Enabled: true, Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
+		Hints:     v1alpha1.HintsSpec{Enabled: ptr.To(true), Mode: v1alpha1.HintFloor, MaxTTLSeconds: 3600},
 		ScaleDown: v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownDrain},
 		Fallback:  v1alpha1.FallbackSpec{AfterSeconds: 180, Action: v1alpha1.FallbackHold}, Poll: 10,
 	}

@@ -217,7 +217,7 @@ func policy(name string, hintsEnabled bool) *v1alpha1.ScalingPolicy {
 	p.Name, p.Namespace = name, ns
 	p.Spec.TargetRef = v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: name}
 	p.Spec.MinSize, p.Spec.MaxSize = 1, 8
-	p.Spec.Hints = v1alpha1.HintsSpec{Enabled: hintsEnabled, MaxTTLSeconds: 3600}
+	p.Spec.Hints = v1alpha1.HintsSpec{Enabled: ptr.To(hintsEnabled), MaxTTLSeconds: 3600}
 	return p
 }
 
