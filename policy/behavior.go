@@ -51,10 +51,12 @@ func (d *decider) stabilize(size int32) int32 {
 	switch {
 	case next == size:
 	case size >= d.current:
+		d.recheckStabilized(up, d.s.up.windowSeconds)
 		d.steps.limited(v1alpha1.ReasonScaleUpStabilized,
 			"scale-up stabilized at %d, the lowest recommendation of the last %ds",
 			next, d.s.up.windowSeconds)
 	default:
+		d.recheckStabilized(down, d.s.down.windowSeconds)
 		d.steps.limited(v1alpha1.ReasonScaleDownStabilized,
 			"scale-down stabilized at %d, the highest recommendation of the last %ds",
 			next, d.s.down.windowSeconds)
@@ -76,6 +78,7 @@ func (d *decider) rateLimit(size int32) int32 {
 		}
 		limit := max(d.scaleUpLimit(), c)
 		if size > limit {
+			d.recheckRateLimited(d.s.up)
 			d.steps.limited(v1alpha1.ReasonScaleUpLimit,
 				"scale-up limited to %d by behavior.scaleUp.policies", limit)
 			return limit
@@ -88,6 +91,7 @@ func (d *decider) rateLimit(size int32) int32 {
 		}
 		limit := min(d.scaleDownLimit(), c)
 		if size < limit {
+			d.recheckRateLimited(d.s.down)
 			d.steps.limited(v1alpha1.ReasonScaleDownLimit,
 				"scale-down limited to %d by behavior.scaleDown.policies", limit)
 			return limit

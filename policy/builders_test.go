@@ -151,4 +151,4 @@ func percent(v, period int32) v1alpha1.ScalingRatePolicy {
 var quantityEqual = cmp.Comparer(func(a, b resource.Quantity) bool { return a.Cmp(b) == 0 })
 
 // decisionCore leaves out the explanation, for tests about numbers.
-var decisionCore = cmpopts.IgnoreFields(Decision{}, "Message", "Recommendations", "History")
+var decisionCore = cmpopts.IgnoreFields(Decision{}, "Message", "Recommendations", "History", "RecheckAt")

@@ -77,6 +77,7 @@ func (d *decider) decide() Decision {
 	size = d.clamp(size)
 	size = d.holdIfStale(size)
 	d.planShrink(size)
+	d.recheckTimers()
 	d.out.History = d.history(recorded)
 	if d.steps.limit == "" && len(d.out.Unsatisfiable) > 0 {
 		d.steps.limited(v1alpha1.ReasonUnsatisfiableIgnored,

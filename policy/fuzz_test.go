@@ -45,6 +45,9 @@ func FuzzDecide(f *testing.F) {
 
 // checkInvariants states what every decision must satisfy.
 func checkInvariants(t *testing.T, in Input, d Decision) {
+	if !d.RecheckAt.IsZero() && !d.RecheckAt.After(in.Now) {
+		t.Errorf("RecheckAt %v is not after Now %v", d.RecheckAt, in.Now)
+	}
 	t.Helper()
 	current := max(in.Current, 0)
 	hi := in.Spec.MaxSize

@@ -169,6 +169,11 @@ type Decision struct {
 	// DrainReason is the Draining condition reason: v1alpha1.ReasonDrainInProgress,
 	// ReasonDrainComplete, ReasonDrainCanceled, ReasonDrainTimedOut or ReasonNotDraining.
 	DrainReason string
+	// RecheckAt is the earliest moment at which time alone changes this decision (a
+	// stabilization window or rate-limit period lets go, a hint expires, the fallback delay
+	// or a drain timeout passes); zero when nothing is pending. The caller decides again
+	// then, even when its poll interval is longer.
+	RecheckAt time.Time
 	// History to store for the next decision (bounded).
 	History History
 }
