@@ -90,6 +90,9 @@ func checkInvariants(t *testing.T, in Input, d Decision) {
 		if !slices.Contains(in.Draining, r) {
 			t.Errorf("Undrain %d: not a rank we drained (%v)", r, in.Draining)
 		}
+		if slices.Contains(in.Removed, r) {
+			t.Errorf("Undrain %d: a shrink removed it and its old broker is not gone yet", r)
+		}
 	}
 	for _, r := range d.Drain {
 		if r < d.Desired || r >= current || slices.Contains(d.Undrain, r) {

@@ -98,6 +98,11 @@ func fuzzInput(r *fuzzReader) Input {
 	for range r.n(5) {
 		in.Draining = append(in.Draining, r.in(-1, 50))
 	}
+	for _, rank := range in.Draining {
+		if r.yes() {
+			in.Removed = append(in.Removed, rank)
+		}
+	}
 	if len(in.Draining) > 0 && r.yes() {
 		in.DrainStarted = now.Add(-time.Duration(r.n(300)) * time.Second)
 	}
@@ -200,5 +205,6 @@ func cloneInput(in Input) Input {
 	out.History.Recommendations = slices.Clone(in.History.Recommendations)
 	out.History.ScaleEvents = slices.Clone(in.History.ScaleEvents)
 	out.Draining = slices.Clone(in.Draining)
+	out.Removed = slices.Clone(in.Removed)
 	return out
 }

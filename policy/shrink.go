@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"slices"
+
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 )
 
@@ -107,10 +109,11 @@ func (d *decider) hold(reason, format string) {
 	d.steps.limited(reason, format, d.out.Desired)
 }
 
-// undrainBelow gives back the ranks we drained that the size below limit needs.
+// undrainBelow gives back the ranks we drained that the size below limit needs, except
+// those a shrink removed whose old brokers are not yet gone (Input.Removed).
 func (d *decider) undrainBelow(limit int32) {
 	for _, r := range d.in.Draining {
-		if r >= 0 && r < limit {
+		if r >= 0 && r < limit && !slices.Contains(d.in.Removed, r) {
 			d.out.Undrain = append(d.out.Undrain, r)
 		}
 	}

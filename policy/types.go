@@ -34,6 +34,10 @@ type Input struct {
 	History History
 	// Draining are the ranks the controller drained and still owns (from status).
 	Draining []int32
+	// Removed are owned ranks (a subset of Draining) that a shrink removed and whose old
+	// brokers Flux has not shown offline since: they are never undrained, even when the size
+	// grows back over them, because Flux would start jobs on a broker whose pod is going.
+	Removed []int32
 	// DrainStarted is when the current drain began (zero: no drain).
 	DrainStarted time.Time
 }

@@ -34,6 +34,11 @@ type ScalingPolicyStatus struct {
 	// DrainingRanks is the Flux idset (e.g. "7-9") the controller drained and still owns.
 	// +optional
 	DrainingRanks string `json:"drainingRanks,omitempty"`
+	// RemovedRanks are the drained ranks a shrink removed whose old Flux brokers have not
+	// yet been seen offline. They stay drained until then: giving them back while the old
+	// pod still runs would let Flux start jobs that die with that pod.
+	// +optional
+	RemovedRanks string `json:"removedRanks,omitempty"`
 	// DrainStartTime is when the current drain began.
 	// +optional
 	DrainStartTime *metav1.Time `json:"drainStartTime,omitempty"`
