@@ -2,10 +2,159 @@ package main
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/klog/v2/textlogger"
+	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
 
-// runController is replaced by the controller subcommand's implementation.
-func runController(_ []string, _, _ io.Writer) error {
-	return errors.New("the controller command is not built yet")
+// controllerFlags are the controller subcommand's flags.
+type controllerFlags struct {
+	metricsAddr, probeAddr      string
+	leaderElect                 bool
+	leaderNamespace             string
+	hintAddr, hintCert, hintKey string
+	hintAudience                string
+	log                         *textlogger.Config
+}
+
+func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, error) {
+	f := &controllerFlags{log: textlogger.NewConfig(textlogger.Output(stderr))}
+	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "address the Prometheus metrics endpoint binds to; 0 disables it")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
+	fs.BoolVar(&f.leaderElect, "leader-elect", true, "elect a leader so only one replica scales (a Lease in the controller's namespace)")
+	fs.StringVar(&f.leaderNamespace, "leader-election-namespace", "", "namespace of the leader Lease; default: the namespace the controller runs in")
+	fs.StringVar(&f.hintAddr, "hint-bind-address", hints.DefaultAddr, "address the hint API binds to; 0 disables hints")
+	fs.StringVar(&f.hintCert, "hint-tls-cert-file", "", "TLS certificate of the hint API; without it and -hint-tls-key-file the API serves plain HTTP")
+	fs.StringVar(&f.hintKey, "hint-tls-key-file", "", "TLS private key of the hint API")
+	fs.StringVar(&f.hintAudience, "hint-audience", hints.DefaultAudience, "audience a hint poster's service account token must have")
+	config.RegisterFlags(fs) // -kubeconfig, as controller-runtime reads it
+	f.log.AddFlags(fs)       // -v, -vmodule
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	return f, nil
+}
+
+// runController runs the ScalingPolicy controller until SIGTERM or SIGINT.
+func runController(args []string, _, stderr io.Writer) error {
+	f, err := parseControllerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctrl.SetLogger(textlogger.NewLogger(f.log))
+	cfg, err := config.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading the Kubernetes client config (set -kubeconfig outside a cluster): %w", err)
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress:        f.probeAddr,
+		LeaderElection:                f.leaderElect,
+		LeaderElectionID:              "fluxscale-controller.fluxscale.dev",
+		LeaderElectionNamespace:       f.leaderNamespace,
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	ctx := ctrl.SetupSignalHandler()
+	m, err := controllermetrics.New(crmetrics.Registry)
+	if err != nil {
+		return err
+	}
+	mc, err := metricsclient.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("creating the metrics.k8s.io client: %w", err)
+	}
+	opts := autoscaler.Options{
+		Sources: &autoscaler.KubeSources{
+			Config: cfg, Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(),
+			Pods: podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
+		},
+		Metrics: m,
+		Clock:   clock.RealClock{},
+	}
+	if err := addHintServer(mgr, f, &opts); err != nil {
+		return err
+	}
+	if _, err := autoscaler.SetupWithManager(ctx, mgr, opts); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}
+
+// addHintServer adds the hint API to mgr and its store to opts, unless hints are disabled.
+// Configured TLS files that do not exist (the Secret was not created) disable hints with an
+// error in the log rather than stopping the controller: scaling works without hints.
+func addHintServer(mgr ctrl.Manager, f *controllerFlags, opts *autoscaler.Options) error {
+	logger := mgr.GetLogger().WithName("hints")
+	if f.hintAddr == "0" {
+		logger.Info("hint API disabled")
+		return nil
+	}
+	for _, file := range []string{f.hintCert, f.hintKey} {
+		if _, err := os.Stat(file); file != "" && err != nil {
+			logger.Error(err, "hint API disabled: its TLS file is missing; create the Secret fluxscale-hints-tls (see config/manager)")
+			return nil
+		}
+	}
+	if f.hintCert == "" || f.hintKey == "" {
+		logger.Info("hint API serves plain HTTP: service account tokens travel in clear; set -hint-tls-cert-file and -hint-tls-key-file")
+	}
+	cs, err := kubernetes.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return fmt.Errorf("creating the clientset for token and access reviews: %w", err)
+	}
+	store := hints.NewStore(clock.RealClock{}, hints.StoreOptions{})
+	server := hints.NewServer(store, mgr.GetClient(), hints.NewKubeReviewer(cs.AuthenticationV1(), cs.AuthorizationV1()),
+		clock.RealClock{}, hints.Options{Addr: f.hintAddr, CertFile: f.hintCert, KeyFile: f.hintKey, Audience: f.hintAudience})
+	if err := mgr.Add(server); err != nil {
+		return fmt.Errorf("adding the hint API: %w", err)
+	}
+	opts.Hints = store
+	return nil
 }

@@ -1,0 +1,166 @@
+package autoscaler
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+)
+
+// conditions are the conditions one reconcile sets. When the target could not be resolved
+// only AbleToScale is set: the other conditions describe a decision, and none was made.
+func conditions(o *outcome) []metav1.Condition {
+	out := []metav1.Condition{ableToScale(o)}
+	if o.targetProblem != nil || o.decision == nil {
+		return out
+	}
+	return append(out, scalingActive(o), scalingLimited(o), draining(o), fallbackActive(o))
+}
+
+func condition(typ string, status bool, reason, format string, args ...any) metav1.Condition {
+	s := metav1.ConditionFalse
+	if status {
+		s = metav1.ConditionTrue
+	}
+	return metav1.Condition{Type: typ, Status: s, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// ableToScale says whether the target can be read and written, naming what failed.
+func ableToScale(o *outcome) metav1.Condition {
+	const typ = v1alpha1.ConditionAbleToScale
+	switch {
+	case o.targetProblem != nil:
+		return condition(typ, false, o.targetProblem.Reason, "%s", o.targetProblem.Message)
+	case o.scaleErr != nil:
+		return condition(typ, false, v1alpha1.ReasonFailedUpdateScale, "%v", o.scaleErr)
+	case o.notApplied:
+		t := o.target
+		then := fmt.Sprintf("fluxscale treats %d as the current size", t.Live)
+		if o.scaled {
+			then = fmt.Sprintf("fluxscale set spec.size back to %d", o.scaledTo)
+		}
+		return condition(typ, false, v1alpha1.ReasonNotApplied,
+			"MiniCluster %s had spec.size %d but its Job runs %d: the operator did not apply the size "+
+				"(a size above the MiniCluster's maxSize is refused); %s",
+			t.Name, o.scaledFrom, t.Live, then)
+	case o.dryRun:
+		return condition(typ, true, v1alpha1.ReasonDryRun, "dry run: %s", dryRunActions(o))
+	case o.scaled:
+		return condition(typ, true, v1alpha1.ReasonSucceededRescale,
+			"set the size of %s %s from %d to %d", o.target.Kind, o.target.Name, o.scaledFrom, o.scaledTo)
+	}
+	return condition(typ, true, v1alpha1.ReasonReadyForNewScale, "%s %s can be scaled (size %d)",
+		o.target.Kind, o.target.Name, o.target.Current)
+}
+
+// dryRunActions says what a real run would have done.
+func dryRunActions(o *outcome) string {
+	d := o.decision
+	var acts []string
+	if d != nil && d.Scale {
+		acts = append(acts, fmt.Sprintf("would scale from %d to %d", o.target.Current, d.Desired))
+	}
+	if d != nil && len(d.Drain) > 0 {
+		acts = append(acts, fmt.Sprintf("would drain ranks %s", rankString(d.Drain)))
+	}
+	if d != nil && len(d.Undrain) > 0 {
+		acts = append(acts, fmt.Sprintf("would undrain ranks %s", rankString(d.Undrain)))
+	}
+	if len(acts) == 0 {
+		return fmt.Sprintf("nothing to change (size %d)", o.target.Current)
+	}
+	return strings.Join(acts, "; ")
+}
+
+// scalingActive says whether the signals can drive a decision.
+func scalingActive(o *outcome) metav1.Condition {
+	const typ = v1alpha1.ConditionScalingActive
+	f := o.flux
+	switch {
+	case len(o.decision.Problems) > 0:
+		return condition(typ, false, v1alpha1.ReasonInvalidPolicy,
+			"the spec has errors (the parts concerned are skipped): %s", strings.Join(o.decision.Problems, "; "))
+	case o.source == v1alpha1.SourceNone:
+		return condition(typ, true, v1alpha1.ReasonSourceNone,
+			"flux.source is None: only hints, schedules and pod metrics drive the size")
+	case !f.fresh && f.lastGood.IsZero():
+		return condition(typ, false, v1alpha1.ReasonFluxUnavailable,
+			"no Flux state has been read yet: %v", f.err)
+	case !f.fresh:
+		return condition(typ, false, v1alpha1.ReasonFluxStale,
+			"Flux state last read %s ago (%s); no shrink until it is read again: %v",
+			o.now.Sub(f.lastGood).Round(time.Second), f.lastGood.UTC().Format(time.RFC3339), f.err)
+	case !f.state.PerRank:
+		return condition(typ, true, v1alpha1.ReasonPerRankUnknown,
+			"the Flux source gives counts only: ranks cannot be drained, so Drain-mode shrinks wait")
+	case o.pods.wanted && o.pods.err != nil:
+		return condition(typ, true, v1alpha1.ReasonSignalsDegraded,
+			"Flux state is fresh, but the pods' CPU use is unknown: %v", o.pods.err)
+	}
+	return condition(typ, true, v1alpha1.ReasonValidMetrics, "Flux state is fresh")
+}
+
+// scalingLimited names the decision step that held the size back.
+func scalingLimited(o *outcome) metav1.Condition {
+	const typ = v1alpha1.ConditionScalingLimited
+	d := o.decision
+	msg := d.Message
+	if msg == "" {
+		msg = fmt.Sprintf("the desired size %d is within range", d.Desired)
+	}
+	if d.Limit == v1alpha1.ReasonDesiredWithinRange || d.Limit == "" {
+		return condition(typ, false, v1alpha1.ReasonDesiredWithinRange, "%s", msg)
+	}
+	return condition(typ, true, d.Limit, "%s", msg)
+}
+
+// draining reports the drain the controller owns, if any.
+func draining(o *outcome) metav1.Condition {
+	const typ = v1alpha1.ConditionDraining
+	d := o.decision
+	if o.dryRun {
+		if len(d.Drain) > 0 {
+			return condition(typ, false, v1alpha1.ReasonNotDraining, "dry run: would drain ranks %s", rankString(d.Drain))
+		}
+		return condition(typ, false, v1alpha1.ReasonNotDraining, "dry run: nothing drained")
+	}
+	live := o.liveOwned()
+	switch {
+	case o.drainErr != nil:
+		return condition(typ, true, v1alpha1.ReasonDrainInProgress, "draining ranks %s failed, retrying: %v",
+			rankString(live), o.drainErr)
+	case d.DrainReason == v1alpha1.ReasonDrainInProgress && len(live) > 0:
+		return condition(typ, true, v1alpha1.ReasonDrainInProgress,
+			"draining ranks %s since %s: shrinking to %d once their jobs end", rankString(live),
+			o.drainStart.UTC().Format(time.RFC3339), d.Desired)
+	case len(o.released) > 0:
+		return condition(typ, false, v1alpha1.ReasonDrainComplete, "ranks %s drained and removed", o.released)
+	case d.DrainReason == v1alpha1.ReasonDrainTimedOut:
+		return condition(typ, false, v1alpha1.ReasonDrainTimedOut,
+			"the drain took longer than scaleDown.drainTimeoutSeconds: ranks %s given back", o.undrained)
+	case len(o.undrained) > 0:
+		return condition(typ, false, v1alpha1.ReasonDrainCanceled, "ranks %s given back: the size needs them", o.undrained)
+	}
+	return condition(typ, false, v1alpha1.ReasonNotDraining, "no ranks draining")
+}
+
+// fallbackActive reports whether the fallback action is in force.
+func fallbackActive(o *outcome) metav1.Condition {
+	const typ = v1alpha1.ConditionFallbackActive
+	d := o.decision
+	if !d.Fallback {
+		return condition(typ, false, v1alpha1.ReasonFluxHealthy, "the fallback is not in force")
+	}
+	reason := d.FallbackReason
+	if reason == "" {
+		reason = v1alpha1.ReasonFallbackHold
+	}
+	since := "ever since this controller started"
+	if !o.flux.lastGood.IsZero() {
+		since = "since " + o.flux.lastGood.UTC().Format(time.RFC3339)
+	}
+	return condition(typ, true, reason, "Flux state missing or stale %s: fallback %s in force", since, reason)
+}

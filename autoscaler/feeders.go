@@ -1,0 +1,175 @@
+package autoscaler
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/flux"
+)
+
+// Bounds of one feeder's loop.
+const (
+	// watchBound is the longest one Watch call may wait; the simulated cluster has no bound
+	// of its own, and a stuck connection must not hide changes for ever.
+	watchBound = 5 * time.Minute
+	// minWatchInterval paces a source that returns unchanged state at once, so a buggy
+	// source cannot spin a core.
+	minWatchInterval = 100 * time.Millisecond
+)
+
+// feeders run one long-poll goroutine per policy whose Source can Watch. Like an informer, a
+// feeder only turns a state change into an event on the channel the controller watches: it
+// never decides and never writes, so every decision stays in Reconcile. Reconcile starts and
+// stops feeders as policies appear, change and disappear. feeders is a manager Runnable:
+// with leader election, feeders run only on the leader, like the controller.
+type feeders struct {
+	clock    clock.Clock
+	events   chan<- event.GenericEvent
+	triggers *triggerLog
+
+	mu      sync.Mutex
+	ctx     context.Context // nil until Start
+	running map[types.NamespacedName]*feeder
+}
+
+type feeder struct {
+	uid        types.UID
+	generation int64
+	watcher    flux.Watcher
+	since      uint64
+	cancel     context.CancelFunc // nil while waiting for Start
+	done       chan struct{}
+}
+
+func newFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *triggerLog) *feeders {
+	return &feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{}}
+}
+
+// Start runs the feeders registered so far and any later ones until ctx ends, then stops
+// them all.
+func (f *feeders) Start(ctx context.Context) error {
+	f.mu.Lock()
+	f.ctx = ctx
+	for key, fd := range f.running {
+		f.launch(key, fd)
+	}
+	f.mu.Unlock()
+	<-ctx.Done()
+	f.mu.Lock()
+	all := f.running
+	f.running = map[types.NamespacedName]*feeder{}
+	f.mu.Unlock()
+	for _, fd := range all {
+		fd.stop()
+	}
+	return nil
+}
+
+// ensure runs a feeder for the policy's current Source, replacing one of an older
+// generation. since is the state Version the caller last read, so the first change the
+// feeder reports is one the caller has not seen.
+func (f *feeders) ensure(key types.NamespacedName, uid types.UID, generation int64, w flux.Watcher, since uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fd, ok := f.running[key]; ok {
+		if fd.uid == uid && fd.generation == generation {
+			return
+		}
+		fd.stop()
+	}
+	fd := &feeder{uid: uid, generation: generation, watcher: w, since: since, done: make(chan struct{})}
+	f.running[key] = fd
+	if f.ctx != nil {
+		f.launch(key, fd)
+	}
+}
+
+// stop ends the policy's feeder, if any, and waits for it.
+func (f *feeders) stop(key types.NamespacedName) {
+	f.mu.Lock()
+	fd, ok := f.running[key]
+	delete(f.running, key)
+	f.mu.Unlock()
+	if ok {
+		fd.stop()
+	}
+}
+
+// launch starts fd's goroutine; f.mu is held.
+func (f *feeders) launch(key types.NamespacedName, fd *feeder) {
+	ctx, cancel := context.WithCancel(f.ctx)
+	fd.cancel = cancel
+	go func() {
+		defer close(fd.done)
+		f.run(ctx, key, fd.watcher, fd.since)
+	}()
+}
+
+func (fd *feeder) stop() {
+	if fd.cancel == nil {
+		return // never launched
+	}
+	fd.cancel()
+	<-fd.done
+}
+
+// run long-polls w until ctx ends, sending one event per state change and backing off
+// exponentially while the source fails.
+func (f *feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watcher, since uint64) {
+	logger := log.FromContext(ctx).WithValues("scalingPolicy", key)
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(500*time.Millisecond),
+		backoff.WithMaxInterval(30*time.Second),
+		backoff.WithMaxElapsedTime(0), // retry for as long as the policy exists
+		backoff.WithClockProvider(f.clock),
+	)
+	for ctx.Err() == nil {
+		started := f.clock.Now()
+		wctx, cancel := context.WithTimeout(ctx, watchBound)
+		st, err := w.Watch(wctx, since)
+		bounded := wctx.Err() != nil
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && bounded:
+			continue // our own bound passed without a change
+		case err != nil:
+			logger.V(1).Info("Flux watch failed; backing off", "error", err.Error())
+			f.wait(ctx, b.NextBackOff())
+			continue
+		}
+		b.Reset()
+		if st.Version == since && since != 0 {
+			if f.clock.Since(started) < minWatchInterval {
+				f.wait(ctx, minWatchInterval)
+			}
+			continue
+		}
+		since = st.Version
+		f.triggers.mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
+		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+		select {
+		case f.events <- event.GenericEvent{Object: obj}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// wait sleeps d on the injected clock, or until ctx ends.
+func (f *feeders) wait(ctx context.Context, d time.Duration) {
+	select {
+	case <-f.clock.After(d):
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,116 @@
+package autoscaler
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/flux"
+)
+
+// scriptedWatcher answers each Watch with the next scripted reply, recording the since it
+// was asked with; it blocks when the script is exhausted.
+type scriptedWatcher struct {
+	replies chan watchReply
+	asked   chan uint64
+}
+
+type watchReply struct {
+	version uint64
+	err     error
+}
+
+func (w *scriptedWatcher) Watch(ctx context.Context, since uint64) (flux.State, error) {
+	select {
+	case w.asked <- since:
+	case <-ctx.Done():
+		return flux.State{}, ctx.Err()
+	}
+	select {
+	case r := <-w.replies:
+		return flux.State{Version: r.version}, r.err
+	case <-ctx.Done():
+		return flux.State{}, ctx.Err()
+	}
+}
+
+func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	events := make(chan event.GenericEvent, 10)
+	triggers := newTriggerLog()
+	f := newFeeders(clk, events, triggers)
+	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
+	key := types.NamespacedName{Namespace: ns, Name: "p"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- f.Start(ctx) }()
+	f.ensure(key, "uid", 1, w, 5)
+
+	expectAsked := func(want uint64) {
+		t.Helper()
+		select {
+		case got := <-w.asked:
+			if got != want {
+				t.Fatalf("Watch since %d, want %d", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no Watch(since=%d) call", want)
+		}
+	}
+	expectEvent := func() {
+		t.Helper()
+		select {
+		case e := <-events:
+			if e.Object.GetName() != "p" || e.Object.GetNamespace() != ns {
+				t.Fatalf("event for %s/%s", e.Object.GetNamespace(), e.Object.GetName())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event after a state change")
+		}
+	}
+
+	// The first Watch starts from the version the reconcile read.
+	expectAsked(5)
+	w.replies <- watchReply{version: 6}
+	expectEvent()
+	if tr, ok := triggers.take(key); !ok || tr.kind != controllermetrics.TriggerFluxState || !tr.at.Equal(t0) {
+		t.Errorf("trigger %+v %v, want a flux-state trigger at %v", tr, ok, t0)
+	}
+
+	// A failure waits for the backoff on the injected clock before watching again.
+	expectAsked(6)
+	w.replies <- watchReply{err: errors.New("agent unreachable")}
+	err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return clk.HasWaiters(), nil
+	})
+	if err != nil {
+		t.Fatal("the feeder did not wait on the clock after a failed Watch")
+	}
+	select {
+	case since := <-w.asked:
+		t.Fatalf("watched again (since %d) without backing off", since)
+	default:
+	}
+	clk.Step(time.Minute)
+	expectAsked(6)
+	w.replies <- watchReply{version: 7}
+	expectEvent()
+
+	// stop ends the feeder; Start returns when ctx ends.
+	f.stop(key)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 0 {
+		t.Errorf("%d extra events", len(events))
+	}
+}

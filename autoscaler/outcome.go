@@ -1,0 +1,82 @@
+package autoscaler
+
+import (
+	"time"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/metrics/flux"
+	"github.com/fluxscale/fluxscale/policy"
+)
+
+// outcome is what one reconcile saw and did. Status, conditions and events are computed from
+// it (and the status before), by pure functions that the unit tests drive directly.
+type outcome struct {
+	now        time.Time
+	generation int64
+	dryRun     bool
+	source     v1alpha1.FluxSourceType
+
+	// targetProblem is why the target cannot be scaled; target is nil then.
+	targetProblem *TargetProblem
+	target        *Target
+	// notApplied is set when a MiniCluster's Job has not caught up with its spec.size for
+	// longer than Options.NotAppliedAfter: the operator refused or has not run.
+	notApplied bool
+
+	flux fluxReading
+	pods podReading
+
+	decision *policy.Decision
+	// hints are the hints on record (the store's list), for status.activeHints.
+	hints []policy.Hint
+
+	// scaled is set when the target's size was written, from scaledFrom to scaledTo
+	// (decision.Desired, or the running size restored over a spec the operator refused).
+	scaled     bool
+	scaledFrom int32
+	scaledTo   int32
+	// restored is set when the size written put back the size a MiniCluster's Job runs over
+	// a spec.size its operator refused (not a decision of policy).
+	restored bool
+	scaleErr error
+	// drained and undrained are the ranks drained and given back in this reconcile;
+	// released are the ranks the shrink removed after they drained (DrainCompleted).
+	drained   flux.RankSet
+	undrained flux.RankSet
+	released  flux.RankSet
+	drainErr  error
+	// owned is what the controller owns after this reconcile (status.drainingRanks).
+	owned      flux.RankSet
+	drainStart time.Time
+}
+
+// fluxReading is the Flux state one reconcile could use.
+type fluxReading struct {
+	// state is the latest good state, this reconcile's or an earlier one's; nil when none
+	// has been read since this process started.
+	state *flux.State
+	// fresh is true when this reconcile's read succeeded.
+	fresh bool
+	// lastGood is when the last read succeeded (zero: never, as far as status remembers).
+	lastGood time.Time
+	// err is why this reconcile's read failed.
+	err error
+}
+
+// podReading is the pods' CPU use one reconcile read, when a policy needs it.
+type podReading struct {
+	wanted bool
+	usage  *policy.PodUsage
+	at     time.Time
+	err    error
+}
+
+// wantsPodMetrics reports whether a policy of spec uses the pods' CPU use.
+func wantsPodMetrics(spec *v1alpha1.ScalingPolicySpec) bool {
+	for _, p := range spec.Policies {
+		if p.Type == v1alpha1.PolicyUtilization && p.Utilization != nil && p.Utilization.TargetCPUPercent != nil {
+			return true
+		}
+	}
+	return false
+}

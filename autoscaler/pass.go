@@ -1,0 +1,150 @@
+package autoscaler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/signals"
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/policy"
+)
+
+// pass is one reconcile of one policy: resolve the target, gather signals, decide, apply,
+// report. The steps are in run, in order.
+type pass struct {
+	r   *Reconciler
+	key types.NamespacedName
+	// sp is the policy as read from the API server (its status updated by any write made
+	// during the pass); before is its status as read, for the transition events.
+	sp     *v1alpha1.ScalingPolicy
+	before *v1alpha1.ScalingPolicyStatus
+	now    time.Time
+}
+
+func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
+	r, sp := p.r, p.sp
+	trig, triggered := r.triggers.take(p.key)
+	spec := policy.Defaulted(sp.Spec)
+	o := &outcome{now: p.now, generation: sp.Generation, dryRun: spec.DryRun, source: spec.Flux.Source}
+	poll := time.Duration(spec.PollIntervalSeconds) * time.Second
+
+	// 1. The target: a problem with it is reported, never a crash or a hot retry.
+	tgt, err := r.targets.Resolve(ctx, sp.Namespace, spec.TargetRef)
+	var problem *TargetProblem
+	if errors.As(err, &problem) {
+		o.targetProblem = problem
+		r.feeders.stop(p.key)
+		return reconcile.Result{RequeueAfter: poll}, p.finish(ctx, o)
+	}
+	if err != nil {
+		r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
+		return reconcile.Result{}, err
+	}
+	o.target = tgt
+	if tgt.Kind == TargetMiniCluster {
+		r.watches.ensure(ctx)
+	}
+	requeue := poll
+	var recheck time.Duration
+	o.notApplied, recheck = notApplied(tgt, timeOrZero(sp.Status.LastScaleTime), p.now, r.notAppliedAfter)
+	if recheck > 0 {
+		requeue = min(requeue, recheck)
+	}
+	decideCurrent := tgt.Current
+	if o.notApplied {
+		decideCurrent = tgt.Live // the size that runs; the spec holds one the operator refused
+	}
+
+	// 2. Signals, each read bounded by flux.timeoutSeconds.
+	src := p.gather(ctx, o, &spec)
+	owned := o.owned
+
+	// 3. Decide.
+	in := policy.Input{
+		Now: p.now, Spec: spec, Current: decideCurrent, TargetMax: tgt.Max,
+		FluxFresh: o.flux.fresh, FluxLastGood: o.flux.lastGood, Hints: o.hints,
+		History: historyFromStatus(sp.Status.History), Draining: owned, DrainStarted: o.drainStart,
+	}
+	if o.flux.state != nil {
+		in.Flux = signals.FluxInput(*o.flux.state)
+	}
+	in.Pods = o.pods.usage
+	d := policy.Decide(in)
+	o.decision = &d
+
+	// 4. Apply, unless this is a dry run.
+	if !o.dryRun {
+		if err := p.apply(ctx, o, src.Flux, &spec, in.History); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	if o.scaled && triggered {
+		r.metrics.TriggerToScale(p.key.Namespace, p.key.Name, trig.kind, r.clock.Since(trig.at))
+	}
+
+	// 5. Report.
+	return reconcile.Result{RequeueAfter: requeue}, p.finish(ctx, o)
+}
+
+// gather reads what the decision needs into o: the ranks status says we own, Flux state,
+// pod use and hints; it keeps the policy's Flux watcher running and returns its Source.
+func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPolicySpec) Source {
+	r, sp := p.r, p.sp
+	owned, err := ownedRanks(&sp.Status)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "status.drainingRanks is not an idset the controller wrote; ignoring it")
+	}
+	o.owned, o.drainStart = owned, timeOrZero(sp.Status.DrainStartTime)
+	src, srcErr := r.sources.get(ctx, sp, o.target)
+	o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
+	o.pods = r.readPods(ctx, spec, src, o.target)
+	if src.Watcher != nil && srcErr == nil {
+		var since uint64
+		if o.flux.fresh {
+			since = o.flux.state.Version
+		}
+		r.feeders.ensure(p.key, sp.UID, sp.Generation, src.Watcher, since)
+	} else {
+		r.feeders.stop(p.key)
+	}
+	o.hints = r.readHints(p.key, &sp.Status)
+	return src
+}
+
+// finish writes the status when it changed, then records events and metrics.
+func (p *pass) finish(ctx context.Context, o *outcome) error {
+	r, sp := p.r, p.sp
+	st := newStatus(&sp.Status, o)
+	if !equality.Semantic.DeepEqual(sp.Status, st) {
+		sp.Status = st
+		if err := r.client.Status().Update(ctx, sp); err != nil {
+			r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)
+			// Actions already taken are still worth an event; conditions are retried.
+			r.record(sp, actionEvents(o))
+			return fmt.Errorf("writing status: %w", err)
+		}
+	}
+	r.record(sp, transitionEvents(p.before, &st, o))
+	r.observe(p.key, o, &st)
+	return nil
+}
+
+// notApplied reports whether a MiniCluster's Job has lagged its spec.size for longer than
+// grace since the last scale, or else how long until it would count as such.
+func notApplied(tgt *Target, lastScale, now time.Time, grace time.Duration) (bool, time.Duration) {
+	if tgt.Kind != TargetMiniCluster || tgt.Live < 0 || tgt.Applied() {
+		return false, 0
+	}
+	if wait := grace - now.Sub(lastScale); !lastScale.IsZero() && wait > 0 {
+		return false, wait
+	}
+	return true, 0
+}

@@ -1,0 +1,101 @@
+// Package autoscaler is the ScalingPolicy controller: it resolves a policy's target, gathers
+// its signals, asks policy.Decide what to do, applies the Decision (drain, undrain, scale)
+// and reports status, conditions, events and metrics. Every decision and every write
+// happens in Reconcile; watches, the hint store and per-policy Flux watchers only enqueue.
+package autoscaler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+)
+
+// Timing of the reconcile loop.
+const (
+	// conflictRetry is how soon a reconcile whose write met a conflict runs again, reading
+	// the object afresh.
+	conflictRetry = 200 * time.Millisecond
+	// defaultNotAppliedAfter is how long a MiniCluster's Job may lag its spec.size before
+	// the size counts as not applied (the operator applies a /scale write in ~0.2 s when it
+	// accepts it).
+	defaultNotAppliedAfter = 15 * time.Second
+)
+
+// Reconciler reconciles ScalingPolicies. Build it with SetupWithManager.
+type Reconciler struct {
+	client   client.Client // status writes; cached lists through the target index
+	reader   client.Reader // fresh reads of policies, so no decision uses a stale status
+	targets  *Targets
+	sources  *sourceCache
+	hints    HintStore // nil: hints are not served
+	clock    clock.Clock
+	recorder events.EventRecorder
+	metrics  *controllermetrics.Metrics
+	memory   *fluxMemory
+	feeders  *feeders
+	triggers *triggerLog
+	watches  *miniClusterWatch
+	// notAppliedAfter is Options.NotAppliedAfter.
+	notAppliedAfter time.Duration
+}
+
+// Reconcile runs one pass for the policy named in req.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	key := req.NamespacedName
+	sp := &v1alpha1.ScalingPolicy{}
+	if err := r.reader.Get(ctx, key, sp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(key)
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, fmt.Errorf("reading ScalingPolicy %s: %w", key, err)
+	}
+	start := r.clock.Now()
+	defer func() { r.metrics.ReconcileDuration(key.Namespace, key.Name, r.clock.Since(start)) }()
+	p := &pass{r: r, key: key, sp: sp, before: sp.Status.DeepCopy(), now: start}
+	res, err := p.run(ctx)
+	if apierrors.IsConflict(err) {
+		log.FromContext(ctx).V(1).Info("conflict writing; reading again", "error", err.Error())
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
+	}
+	return res, err
+}
+
+// forget drops everything kept in memory for a deleted policy: its Flux client and watcher,
+// last good state, hints and metric series.
+func (r *Reconciler) forget(key types.NamespacedName) {
+	r.feeders.stop(key)
+	r.sources.forget(key)
+	r.memory.forget(key)
+	r.triggers.take(key)
+	if r.hints != nil {
+		r.hints.Forget(key)
+	}
+	r.metrics.DeletePolicy(key.Namespace, key.Name)
+}
+
+// maxNote is the longest note events.k8s.io accepts (1 kB); a longer one is cut, not lost.
+const maxNote = 1024
+
+// record emits the events of one reconcile.
+func (r *Reconciler) record(sp *v1alpha1.ScalingPolicy, evs []eventRecord) {
+	for _, e := range evs {
+		note := e.Note
+		if len(note) > maxNote {
+			note = strings.ToValidUTF8(note[:maxNote-3], "") + "..."
+		}
+		r.recorder.Eventf(sp, nil, e.Type, e.Reason, e.Action, "%s", note)
+	}
+}

@@ -1,0 +1,161 @@
+package autoscaler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/scale"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/policy"
+)
+
+// ControllerName names the controller, its events' reporting controller and its logs.
+const ControllerName = "fluxscale-controller"
+
+// HintStore is what the controller needs of the hint store (autoscaler/hints.Store).
+type HintStore interface {
+	// List returns the policy's unexpired hints.
+	List(policy types.NamespacedName) []policy.Hint
+	// Seed restores hints from status for a policy the store has not heard of.
+	Seed(policy types.NamespacedName, hints []policy.Hint) bool
+	// Forget drops a deleted policy's hints.
+	Forget(policy types.NamespacedName)
+	// LastReceived is when the policy's latest hint arrived (zero: none).
+	LastReceived(policy types.NamespacedName) time.Time
+	// Triggers has one event per hint posted or deleted.
+	Triggers() <-chan event.GenericEvent
+}
+
+// Options configure SetupWithManager.
+type Options struct {
+	// Sources builds each policy's signal sources; required (KubeSources in production).
+	Sources SourceFactory
+	// Metrics are the Prometheus collectors; required (controllermetrics.New).
+	Metrics *controllermetrics.Metrics
+	// Hints is the hint store; nil serves no hints.
+	Hints HintStore
+	// Clock is the controller's clock; default the real one.
+	Clock clock.Clock
+	// NotAppliedAfter is how long a MiniCluster's Job may lag its spec.size after a scale
+	// before the size counts as refused by the operator (SizeNotApplied); default 15 s.
+	NotAppliedAfter time.Duration
+}
+
+// SetupWithManager builds the controller and registers it, and its Flux watchers, with mgr.
+// Nothing here needs the MiniCluster CRD: MiniClusters are watched once a policy targets one
+// and its kind resolves.
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) (*Reconciler, error) {
+	if opts.Sources == nil || opts.Metrics == nil {
+		return nil, fmt.Errorf("the controller needs a SourceFactory and metrics")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ScalingPolicy{}, targetIndex, targetIndexValues); err != nil {
+		return nil, fmt.Errorf("indexing ScalingPolicies by target: %w", err)
+	}
+	scales, err := newScalesGetter(mgr)
+	if err != nil {
+		return nil, err
+	}
+	targets := &Targets{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Scales: scales, Mapper: mgr.GetRESTMapper()}
+	feederEvents := make(chan event.GenericEvent, 1024)
+	r := newReconciler(mgr.GetClient(), mgr.GetAPIReader(), targets, mgr.GetEventRecorder(ControllerName), feederEvents, opts)
+	if err := mgr.Add(r.feeders); err != nil {
+		return nil, fmt.Errorf("adding the Flux watchers: %w", err)
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("scalingpolicy").
+		// Status writes do not change the generation, so they do not come back as triggers.
+		For(&v1alpha1.ScalingPolicy{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		WatchesMetadata(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(r.policiesForJob),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(feederEvents, &handler.EnqueueRequestForObject{}))
+	if r.hints != nil {
+		b = b.WatchesRawSource(source.Channel(r.hints.Triggers(), r.hintHandler()))
+	}
+	c, err := b.Build(r)
+	if err != nil {
+		return nil, fmt.Errorf("building the ScalingPolicy controller: %w", err)
+	}
+	r.watches = &miniClusterWatch{ctrl: c, cache: mgr.GetCache(), mapper: mgr.GetRESTMapper(), enqueue: r.policiesForMiniCluster}
+	return r, nil
+}
+
+// newReconciler wires a Reconciler; feeder events go to feederEvents. opts are defaulted.
+func newReconciler(c client.Client, reader client.Reader, targets *Targets, rec events.EventRecorder,
+	feederEvents chan<- event.GenericEvent, opts Options) *Reconciler {
+	r := &Reconciler{
+		client:          c,
+		reader:          reader,
+		targets:         targets,
+		sources:         newSourceCache(opts.Sources),
+		clock:           opts.Clock,
+		recorder:        rec,
+		metrics:         opts.Metrics,
+		memory:          newFluxMemory(),
+		triggers:        newTriggerLog(),
+		watches:         &miniClusterWatch{},
+		notAppliedAfter: opts.NotAppliedAfter,
+	}
+	if r.notAppliedAfter <= 0 {
+		r.notAppliedAfter = defaultNotAppliedAfter
+	}
+	if opts.Hints != nil {
+		r.hints = opts.Hints
+	}
+	r.feeders = newFeeders(opts.Clock, feederEvents, r.triggers)
+	return r
+}
+
+// newScalesGetter builds a /scale client that resolves kinds through the manager's mapper.
+func newScalesGetter(mgr ctrl.Manager) (scale.ScalesGetter, error) {
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return nil, fmt.Errorf("building the discovery client: %w", err)
+	}
+	// NewForConfig overwrites the config's GroupVersion and serializer: give it a copy, not
+	// the manager's own config (which other managers in a test process may share).
+	sg, err := scale.NewForConfig(rest.CopyConfig(mgr.GetConfig()), mgr.GetRESTMapper(), dynamic.LegacyAPIPathResolverFunc,
+		scale.NewDiscoveryScaleKindResolver(dc))
+	if err != nil {
+		return nil, fmt.Errorf("building the /scale client: %w", err)
+	}
+	return sg, nil
+}
+
+// hintHandler enqueues the policy a hint was posted for, noting when the hint arrived so the
+// hint-to-scale latency can be measured.
+func (r *Reconciler) hintHandler() handler.EventHandler {
+	return handler.Funcs{
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			key := client.ObjectKeyFromObject(e.Object)
+			at := r.hints.LastReceived(key)
+			if at.IsZero() {
+				at = r.clock.Now()
+			}
+			r.triggers.mark(key, controllermetrics.TriggerHint, at)
+			q.Add(reconcile.Request{NamespacedName: key})
+		},
+	}
+}

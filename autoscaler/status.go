@@ -1,0 +1,139 @@
+package autoscaler
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/metrics/flux"
+)
+
+// Signal names in status.signals.
+const (
+	signalPendingJobs   = "flux.pendingJobs"
+	signalRunningJobs   = "flux.runningJobs"
+	signalNodesUp       = "flux.nodesUp"
+	signalNodesFree     = "flux.nodesFree"
+	signalNodesAlloc    = "flux.nodesAllocated"
+	signalPodCPUPercent = "pods.cpuPercent"
+)
+
+// fluxSignals are the signals read from Flux; their lastUpdate is the last good read, which
+// a restarted controller takes as FluxLastGood.
+func fluxSignals() []string {
+	return []string{signalPendingJobs, signalRunningJobs, signalNodesUp, signalNodesFree, signalNodesAlloc}
+}
+
+// newStatus is old with what o saw and did. Conditions carry o.generation and transition at
+// o.now (not the wall clock, so tests with a fake clock see exact times).
+func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPolicyStatus {
+	st := *old.DeepCopy()
+	st.ObservedGeneration = o.generation
+	for _, c := range conditions(o) {
+		c.ObservedGeneration = o.generation
+		c.LastTransitionTime = metav1.NewTime(o.now)
+		meta.SetStatusCondition(&st.Conditions, c)
+	}
+	if o.target == nil {
+		return st
+	}
+	st.CurrentSize = o.target.Current
+	st.TargetMaxSize = o.target.Max
+	st.Signals = signalStatuses(o)
+	if o.scaled {
+		t := wholeSeconds(o.now)
+		st.LastScaleTime = &t
+	}
+	if d := o.decision; d != nil {
+		st.DesiredSize = d.Desired
+		st.Recommendations = nil
+		for _, r := range d.Recommendations {
+			st.Recommendations = append(st.Recommendations, v1alpha1.Recommendation{Policy: r.Policy, Size: r.Size, Reason: r.Reason})
+		}
+		st.History = historyToStatus(d.History)
+	}
+	if !o.dryRun {
+		st.DrainingRanks = o.owned.String()
+		st.DrainStartTime = nil
+		if len(o.liveOwned()) > 0 && !o.drainStart.IsZero() {
+			t := wholeSeconds(o.drainStart)
+			st.DrainStartTime = &t
+		}
+	}
+	st.ActiveHints = hintsToStatus(o.hints, o.now)
+	return st
+}
+
+// signalStatuses reports each signal with its health and last good read.
+func signalStatuses(o *outcome) []v1alpha1.SignalStatus {
+	var out []v1alpha1.SignalStatus
+	if o.source != v1alpha1.SourceNone {
+		f := o.flux
+		values := map[string]string{}
+		if f.state != nil {
+			s := f.state
+			values[signalPendingJobs] = itoa(s.Counts.Pending())
+			values[signalRunningJobs] = itoa(s.Counts.Run + s.Counts.Cleanup)
+			values[signalNodesUp] = itoa(s.Nodes.Up)
+			values[signalNodesFree] = itoa(s.Nodes.Free)
+			values[signalNodesAlloc] = itoa(s.Nodes.Allocated)
+		}
+		for _, name := range fluxSignals() {
+			out = append(out, signal(name, values[name], f.fresh, f.lastGood, f.err))
+		}
+	}
+	if p := o.pods; p.wanted {
+		value := ""
+		if p.usage != nil {
+			value = fmt.Sprintf("%d%% over %d pods", p.usage.CPUPercent, p.usage.Pods)
+		}
+		out = append(out, signal(signalPodCPUPercent, value, p.err == nil, p.at, p.err))
+	}
+	return out
+}
+
+func signal(name, value string, healthy bool, at time.Time, err error) v1alpha1.SignalStatus {
+	s := v1alpha1.SignalStatus{Name: name, Value: value, Healthy: healthy}
+	if !at.IsZero() {
+		t := wholeSeconds(at)
+		s.LastUpdate = &t
+	}
+	if err != nil && !healthy {
+		s.Message = err.Error()
+	}
+	return s
+}
+
+// lastGoodFromStatus is the last good Flux read status remembers: after a restart, data
+// that old must not look fresh, and the fallback timer keeps counting from it.
+func lastGoodFromStatus(st *v1alpha1.ScalingPolicyStatus) time.Time {
+	var last time.Time
+	for _, s := range st.Signals {
+		if slices.Contains(fluxSignals(), s.Name) && s.LastUpdate != nil && s.LastUpdate.After(last) {
+			last = s.LastUpdate.Time
+		}
+	}
+	return last
+}
+
+// liveOwned are the owned ranks still part of the target: the drain in progress. Owned ranks
+// at or above the size were removed by a shrink and stay drained in Flux until a growth
+// gives them back.
+func (o *outcome) liveOwned() flux.RankSet {
+	var out flux.RankSet
+	for _, r := range o.owned {
+		if o.target != nil && r < o.target.Current {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func rankString(ranks []int32) string { return flux.NewRankSet(ranks...).String() }
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }

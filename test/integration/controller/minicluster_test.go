@@ -1,0 +1,166 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/test/minicluster"
+)
+
+// The controller starts before the MiniCluster CRD exists and reports the target's kind as
+// unknown; once the CRD (with the STAND-IN operator of test/minicluster, not the Flux
+// Operator) and the MiniCluster exist, it scales the MiniCluster through /scale, and with a
+// policy maxSize (8) above the MiniCluster's own maximum (4) it stops at 4, reporting
+// ScalingLimited TargetMaxSize, and never writes a size the operator would refuse. When
+// someone else writes one (spec.size 12), it reports SizeNotApplied and puts back the size
+// the MiniCluster's Job runs.
+func TestMiniClusterScaledThroughScaleUpToItsMaximum(t *testing.T) {
+	e := startEnv(t)
+	sim := newSim(t, 4) // Flux knows the MiniCluster's maxSize ranks
+	startControllerWith(t, e, simSources{"mc-policy": sim}, controllerSetup{cfg: e.cfg, notAppliedAfter: time.Second})
+	sp := &v1alpha1.ScalingPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "mc-policy", Namespace: testNamespace},
+		Spec: v1alpha1.ScalingPolicySpec{
+			TargetRef:           v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: "flux-sample"},
+			MinSize:             2,
+			MaxSize:             8,
+			PollIntervalSeconds: 1,
+		},
+	}
+	if err := e.client.Create(t.Context(), sp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the unknown kind reported", func(ctx context.Context) (bool, string) {
+		return conditionIs(ctx, e, "mc-policy", v1alpha1.ConditionAbleToScale, "False/TargetKindUnknown")
+	})
+
+	minicluster.StartForTest(t, e.cfg, minicluster.StandInOptions{NodeName: e.node})
+	mc := &minicluster.MiniCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "flux-sample", Namespace: testNamespace},
+		Spec: minicluster.Spec{
+			Size: 2, MaxSize: 4,
+			Containers: []minicluster.Container{{Image: "flux:test"}},
+		},
+	}
+	if err := e.client.Create(t.Context(), mc); err != nil {
+		t.Fatal(err)
+	}
+	mirror := startMirror(t, e, sim, "flux-sample")
+	eventually(t, time.Minute, "2 Flux ranks up (pods Running)", func(context.Context) (bool, string) {
+		return sim.Size() == 2, fmt.Sprintf("size %d", sim.Size())
+	})
+
+	// Demand for 6 nodes; the MiniCluster can have 4.
+	queued := time.Now()
+	submit(t, sim, 1, 6, 10*time.Minute)
+	eventually(t, 30*time.Second, "the MiniCluster and its Job at 4", func(ctx context.Context) (bool, string) {
+		var got minicluster.MiniCluster
+		if err := e.client.Get(ctx, client.ObjectKeyFromObject(mc), &got); err != nil {
+			return false, err.Error()
+		}
+		p, msg := jobParallelism(ctx, e, "flux-sample")
+		return got.Spec.Size == 4 && p == 4, fmt.Sprintf("spec.size %d, Job parallelism %d %s", got.Spec.Size, p, msg)
+	})
+	t.Logf("MEASURED queue change -> MiniCluster Job parallelism 4 (through /scale and the stand-in operator): %s",
+		time.Since(queued).Round(time.Millisecond))
+	eventually(t, 10*time.Second, "ScalingLimited by the target's maximum", func(ctx context.Context) (bool, string) {
+		return conditionIs(ctx, e, "mc-policy", v1alpha1.ConditionScalingLimited, "True/TargetMaxSize")
+	})
+	eventually(t, time.Minute, "4 pods Running", func(ctx context.Context) (bool, string) {
+		n, _, err := runningPods(ctx, e, "flux-sample")
+		return n == 4, fmt.Sprintf("running %d (%v)", n, err)
+	})
+	st, err := policyStatus(t.Context(), e, "mc-policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TargetMaxSize != 4 || st.CurrentSize != 4 || st.DesiredSize != 4 {
+		t.Errorf("status: targetMaxSize %d currentSize %d desiredSize %d, want 4 4 4", st.TargetMaxSize, st.CurrentSize, st.DesiredSize)
+	}
+	eventually(t, 10*time.Second, "the next decision to find the size applied", func(ctx context.Context) (bool, string) {
+		return conditionIs(ctx, e, "mc-policy", v1alpha1.ConditionAbleToScale, "True/ReadyForNewScale")
+	})
+	if got := mirror.largestParallelism(); got > 4 {
+		t.Errorf("the MiniCluster's Job reached parallelism %d, above its maximum 4", got)
+	}
+	evs, err := policyEvents(t.Context(), e, "mc-policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// TargetProblem: the kind unknown, then (if a poll fell between the CRD and the
+	// MiniCluster being created) the MiniCluster not found.
+	counts := eventCounts(evs)
+	if counts[v1alpha1.EventTargetProblem] < 1 || !strings.Contains(evs[0].Note, "no API serves kind MiniCluster") ||
+		counts[v1alpha1.EventSuccessfulRescale] != 1 || counts[v1alpha1.EventFailedRescale] != 0 || counts[v1alpha1.EventDrainStarted] != 0 {
+		t.Errorf("events %v, want TargetProblem first (no CRD yet), then one SuccessfulRescale, no FailedRescale or drain:\n%s",
+			counts, describe(evs))
+	}
+	// The stand-in records SizeRejected when it ignores a size above maxSize.
+	mcEvents, err := miniClusterEventReasons(t.Context(), e, "flux-sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range mcEvents {
+		if r == minicluster.EventSizeRejected || r == minicluster.EventSizeClamped {
+			t.Errorf("the operator stand-in had to %s a size fluxscale wrote", r)
+		}
+	}
+
+	// Someone writes a size above the MiniCluster's maxSize; the operator refuses it. Once
+	// the Job has lagged spec.size for NotAppliedAfter (1 s) since the last scale, the
+	// controller reports it and puts back the size the Job runs. (Written sooner, the size
+	// reads as a shrink from 12 to 4 and is replaced without a report.)
+	eventually(t, 10*time.Second, "the grace after the last scale to pass", func(ctx context.Context) (bool, string) {
+		st, err := policyStatus(ctx, e, "mc-policy")
+		if err != nil || st.LastScaleTime == nil {
+			return false, fmt.Sprintf("lastScaleTime %v (%v)", st.LastScaleTime, err)
+		}
+		return time.Since(st.LastScaleTime.Time) > 2*time.Second, "lastScaleTime " + st.LastScaleTime.String()
+	})
+	patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"size":12}}`))
+	if err := e.client.Patch(t.Context(), &minicluster.MiniCluster{ObjectMeta: mc.ObjectMeta}, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "SizeNotApplied reported and spec.size put back to 4", func(ctx context.Context) (bool, string) {
+		var got minicluster.MiniCluster
+		if err := e.client.Get(ctx, client.ObjectKeyFromObject(mc), &got); err != nil {
+			return false, err.Error()
+		}
+		evs, err := policyEvents(ctx, e, "mc-policy")
+		if err != nil {
+			return false, err.Error()
+		}
+		n := eventCounts(evs)
+		restored := slices.ContainsFunc(evs, func(ev eventsv1.Event) bool {
+			return ev.Reason == v1alpha1.EventSuccessfulRescale && strings.Contains(ev.Note, "refused spec.size 12")
+		})
+		return got.Spec.Size == 4 && n[v1alpha1.EventFailedRescale] == 1 && n[v1alpha1.EventSuccessfulRescale] == 2 && restored,
+			fmt.Sprintf("spec.size %d; events:\n%s", got.Spec.Size, describe(evs))
+	})
+	if p, _ := jobParallelism(t.Context(), e, "flux-sample"); p != 4 {
+		t.Errorf("Job parallelism %d after the refused size, want 4", p)
+	}
+}
+
+// miniClusterEventReasons lists the reasons of the events the stand-in recorded on a MiniCluster.
+func miniClusterEventReasons(ctx context.Context, e *env, name string) ([]string, error) {
+	evs, err := eventsOf(ctx, e, minicluster.Kind, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ev := range evs {
+		out = append(out, ev.Reason)
+	}
+	return out, nil
+}
