@@ -77,7 +77,7 @@ bench: tools
 	@mkdir -p _out/bench
 	$(TEST_ENV) go test -run='^$$' -bench=. -benchmem -benchtime=2s ./policy ./metrics/agent ./test/bench/micro \
 		> _out/bench/micro.txt; rc=$$?; cat _out/bench/micro.txt; exit $$rc
-	$(TEST_ENV) go run ./test/bench/latency -events 200 -baseline-events 20 -out _out/bench
+	$(TEST_ENV) go run ./test/bench/latency -events 200 -baseline-events 20 -gap 1s -out _out/bench
 	$(TEST_ENV) go run ./test/bench/scale -policies 100,1000,2000 -out _out/bench
 	go run ./cmd/fluxscale simulate --trace $${TRACE:-../shared/traces/lublin_256.swf} --max-size 256 --min-size 1 \
 		--out _out/bench/sim > _out/bench/quality.txt; rc=$$?; cat _out/bench/quality.txt; exit $$rc
@@ -89,5 +89,8 @@ build:
 	@mkdir -p $(BIN)
 	go build -o $(BIN)/fluxscale ./cmd/fluxscale
 
+# IMG names the image; VERSION is stamped into `fluxscale version`.
+IMG ?= fluxscale:dev
+VERSION ?= dev
 docker-build:
-	docker build -t fluxscale:dev .
+	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .

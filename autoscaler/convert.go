@@ -1,9 +1,11 @@
 package autoscaler
 
 import (
+	"context"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/flux"
@@ -79,6 +81,16 @@ func replacedLater(hs []policy.Hint, i int) bool {
 // hand) is an error naming it.
 func ownedRanks(st *v1alpha1.ScalingPolicyStatus) (flux.RankSet, error) {
 	return flux.ParseRankSet(st.DrainingRanks)
+}
+
+// removedFromStatus reads status.removedRanks; a value the controller did not write is
+// logged and read as empty (removedRanks derives the set again from the owned ranks).
+func removedFromStatus(ctx context.Context, st *v1alpha1.ScalingPolicyStatus) flux.RankSet {
+	set, err := flux.ParseRankSet(st.RemovedRanks)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "status.removedRanks is not an idset the controller wrote; ignoring it")
+	}
+	return set
 }
 
 // wholeSeconds is t at the resolution status stores.

@@ -46,7 +46,10 @@ type outcome struct {
 	released  flux.RankSet
 	drainErr  error
 	// owned is what the controller owns after this reconcile (status.drainingRanks).
-	owned      flux.RankSet
+	owned flux.RankSet
+	// removed are owned ranks a shrink took away whose old brokers may still be up
+	// (status.removedRanks, see removedRanks).
+	removed    flux.RankSet
 	drainStart time.Time
 }
 

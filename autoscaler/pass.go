@@ -17,6 +17,10 @@ import (
 	"github.com/fluxscale/fluxscale/policy"
 )
 
+// minRecheck bounds how soon a pass asks to run again for Decision.RecheckAt, so a
+// recheck computed at whole seconds cannot spin.
+const minRecheck = 100 * time.Millisecond
+
 // pass is one reconcile of one policy: resolve the target, gather signals, decide, apply,
 // report. The steps are in run, in order.
 type pass struct {
@@ -66,12 +70,14 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	// 2. Signals, each read bounded by flux.timeoutSeconds.
 	src := p.gather(ctx, o, &spec)
 	owned := o.owned
+	o.removed = removedRanks(removedFromStatus(ctx, &sp.Status), owned, decideCurrent, o.flux)
 
 	// 3. Decide.
 	in := policy.Input{
 		Now: p.now, Spec: spec, Current: decideCurrent, TargetMax: tgt.Max,
 		FluxFresh: o.flux.fresh, FluxLastGood: o.flux.lastGood, Hints: o.hints,
 		History: historyFromStatus(sp.Status.History), Draining: owned, DrainStarted: o.drainStart,
+		Removed: o.removed,
 	}
 	if o.flux.state != nil {
 		in.Flux = signals.FluxInput(*o.flux.state)
@@ -79,6 +85,10 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	in.Pods = o.pods.usage
 	d := policy.Decide(in)
 	o.decision = &d
+	if !d.RecheckAt.IsZero() {
+		// A window, a rate-limit period, a hint or a timeout ends before the next poll.
+		requeue = min(requeue, max(d.RecheckAt.Sub(p.now), minRecheck))
+	}
 
 	// 4. Apply, unless this is a dry run.
 	if !o.dryRun {

@@ -59,6 +59,7 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 	}
 	if !o.dryRun {
 		st.DrainingRanks = o.owned.String()
+		st.RemovedRanks = removedOwned(o).String()
 		st.DrainStartTime = nil
 		if len(o.liveOwned()) > 0 && !o.drainStart.IsZero() {
 			t := wholeSeconds(o.drainStart)
@@ -137,3 +138,14 @@ func (o *outcome) liveOwned() flux.RankSet {
 func rankString(ranks []int32) string { return flux.NewRankSet(ranks...).String() }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// removedOwned is o.removed less the ranks this pass gave back.
+func removedOwned(o *outcome) flux.RankSet {
+	var out flux.RankSet
+	for _, r := range o.removed {
+		if o.owned.Contains(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -15,7 +15,7 @@ import (
 
 // Client calls the hint API (what `fluxscale hint` and in-pod programs use).
 type Client struct {
-	// BaseURL is the server, e.g. http://fluxscale-hints.fluxscale-system.svc:8443.
+	// BaseURL is the server, e.g. https://fluxscale-hints.fluxscale-system.svc:8443.
 	BaseURL string
 	// Token is sent as the bearer token: a service account token with the server's audience.
 	Token string

@@ -27,7 +27,7 @@ const (
 	projectedTokenFile = "/var/run/secrets/fluxscale/token"
 	defaultTokenFile   = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 	hintURLEnv         = "FLUXSCALE_HINT_URL"
-	defaultHintURL     = "http://fluxscale-hints.fluxscale-system.svc:8443"
+	defaultHintURL     = "https://fluxscale-hints.fluxscale-system.svc:8443"
 )
 
 // hintEnv is where runHint finds its defaults; tests point it at temporary files.
