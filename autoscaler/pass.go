@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -95,6 +96,11 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		if err := p.apply(ctx, o, src.Flux, &spec, in.History); err != nil {
 			return reconcile.Result{}, err
 		}
+	}
+	if apierrors.IsConflict(o.scaleErr) {
+		// The Job controller writes a Job's status after every resize, so our next write
+		// often meets a conflict: read again soon rather than wait for the next poll.
+		requeue = min(requeue, conflictRetry)
 	}
 	if o.scaled && triggered {
 		r.metrics.TriggerToScale(p.key.Namespace, p.key.Name, trig.kind, r.clock.Since(trig.at))

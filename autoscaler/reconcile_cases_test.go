@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -184,5 +186,29 @@ func TestNotApplied(t *testing.T) {
 				t.Errorf("notApplied = %v, %s; want %v, %s", got, recheck, tc.want, tc.recheck)
 			}
 		})
+	}
+}
+
+// conflictingWriter fails every patch with a conflict, as when the Job controller has just
+// written the Job's status.
+type conflictingWriter struct{ client.Writer }
+
+func (conflictingWriter) Patch(context.Context, client.Object, client.Patch, ...client.PatchOption) error {
+	return apierrors.NewConflict(schema.GroupResource{Group: "batch", Resource: "jobs"}, "work", errors.New("the object has been modified"))
+}
+
+// A conflict on the target write is retried after conflictRetry, not after the poll.
+func TestReconcileRetriesAScaleConflictSoon(t *testing.T) {
+	sim := newSimCluster(t, 2)
+	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
+	h.r.targets.Writer = conflictingWriter{h.client}
+	submit(t, sim, 1, 6, time.Hour)
+	h.clock.Step(time.Second)
+	if err := sim.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key})
+	if err != nil || res.RequeueAfter != conflictRetry {
+		t.Errorf("Reconcile = %+v, %v; want a requeue after %v and no error", res, err, conflictRetry)
 	}
 }

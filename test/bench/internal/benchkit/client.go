@@ -1,0 +1,82 @@
+package benchkit
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/flowcontrol"
+)
+
+// APICounter counts the requests a client sends to the API server and the time its
+// client-side rate limiter made them wait (client-go throttling).
+type APICounter struct {
+	requests  atomic.Int64
+	waits     atomic.Int64 // Wait calls that blocked at least throttledAfter
+	waitNanos atomic.Int64
+}
+
+// throttledAfter is the wait below which a limiter pass counts as not throttled: taking a
+// token costs a few microseconds even when one is free.
+const throttledAfter = time.Millisecond
+
+// Snapshot is a point-in-time copy of an APICounter.
+type Snapshot struct {
+	Requests  int64
+	Throttled int64
+	WaitTotal time.Duration
+}
+
+// Snapshot reads the counters.
+func (c *APICounter) Snapshot() Snapshot {
+	return Snapshot{Requests: c.requests.Load(), Throttled: c.waits.Load(), WaitTotal: time.Duration(c.waitNanos.Load())}
+}
+
+// Sub returns s minus an earlier snapshot.
+func (s Snapshot) Sub(earlier Snapshot) Snapshot {
+	return Snapshot{Requests: s.Requests - earlier.Requests, Throttled: s.Throttled - earlier.Throttled, WaitTotal: s.WaitTotal - earlier.WaitTotal}
+}
+
+// Instrument returns a copy of cfg with the given QPS and Burst, whose requests and
+// rate-limiter waits c counts. Every client built from the copy shares one limiter, as
+// clients built from one rest.Config by controller-runtime do.
+func (c *APICounter) Instrument(cfg *rest.Config, qps float32, burst int) *rest.Config {
+	out := rest.CopyConfig(cfg)
+	out.QPS, out.Burst = qps, burst
+	out.RateLimiter = &timedLimiter{inner: flowcontrol.NewTokenBucketRateLimiter(qps, burst), counter: c}
+	out.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &countingTransport{next: rt, counter: c} })
+	return out
+}
+
+type countingTransport struct {
+	next    http.RoundTripper
+	counter *APICounter
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.counter.requests.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+// timedLimiter measures how long callers wait for a token.
+type timedLimiter struct {
+	inner   flowcontrol.RateLimiter
+	counter *APICounter
+}
+
+func (l *timedLimiter) TryAccept() bool { return l.inner.TryAccept() }
+func (l *timedLimiter) Accept()         { _ = l.Wait(context.Background()) }
+func (l *timedLimiter) Stop()           { l.inner.Stop() }
+func (l *timedLimiter) QPS() float32    { return l.inner.QPS() }
+
+func (l *timedLimiter) Wait(ctx context.Context) error {
+	start := time.Now()
+	err := l.inner.Wait(ctx)
+	if d := time.Since(start); d >= throttledAfter {
+		l.counter.waits.Add(1)
+		l.counter.waitNanos.Add(int64(d))
+	}
+	return err
+}
