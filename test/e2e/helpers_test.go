@@ -95,3 +95,23 @@ func noneKilled(t *testing.T, sim *simulated.Cluster) {
 		t.Errorf("simulated Flux jobs killed by a shrink: %d, want 0 (stats %+v)", st.Killed, st)
 	}
 }
+
+// waitEvents waits until the events recorded on the object count exactly want per reason.
+// Events are recorded asynchronously (the recorder batches them), so they can trail the
+// change they report by a moment: read them with bounded polling, not once.
+func waitEvents(t *testing.T, h *harness.Harness, kind, name string, want map[string]int) {
+	t.Helper()
+	harness.Eventually(t, 30*time.Second, fmt.Sprintf("events on %s %s to be %v", kind, name, want),
+		func(ctx context.Context) (bool, string) {
+			counts, err := h.EventCounts(ctx, kind, name)
+			if err != nil {
+				return false, err.Error()
+			}
+			for reason, n := range want {
+				if counts[reason] != n {
+					return false, fmt.Sprintf("events %v", counts)
+				}
+			}
+			return true, ""
+		})
+}

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/test/builders"
@@ -78,13 +75,9 @@ func queueScenario(t *testing.T, h *harness.Harness, fx *harness.Flux, ref v1alp
 		return err == nil && st.Counts.Run == 4, fmt.Sprintf("counts %+v (%v)", st.Counts, err)
 	})
 
-	// The controller does not requeue when a stabilization window or rate-limit period ends,
-	// so a held shrink waits for the next trigger or poll; with nothing else happening, the
-	// poll is what notices the window has passed. Shorten it now that the growth is proven.
-	if err := h.Client.Patch(ctx, sp, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"pollIntervalSeconds":2}}`))); err != nil {
-		t.Fatal(err)
-	}
-	// The jobs end together; the cluster is idle.
+	// The jobs end together; the cluster is idle. The poll stays at 300 s: the shrink after
+	// the 3 s window can only come from the controller rechecking when the window lets go
+	// (Decision.RecheckAt).
 	idle := time.Now()
 	h.Clock.Jump(time.Hour)
 	waitSize(t, h, fx, ref, job, 1)
@@ -93,14 +86,6 @@ func queueScenario(t *testing.T, h *harness.Harness, fx *harness.Flux, ref v1alp
 	if st := fx.Sim.Stats(); st.Finished != 4 {
 		t.Errorf("finished jobs %d, want 4", st.Finished)
 	}
-	counts, err := h.EventCounts(ctx, "ScalingPolicy", policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int{v1alpha1.EventSuccessfulRescale: 2, v1alpha1.EventDrainStarted: 1, v1alpha1.EventDrainCompleted: 1}
-	for reason, n := range want {
-		if counts[reason] != n {
-			t.Errorf("%d %s events, want %d (all events: %v)", counts[reason], reason, n, counts)
-		}
-	}
+	waitEvents(t, h, "ScalingPolicy", policy,
+		map[string]int{v1alpha1.EventSuccessfulRescale: 2, v1alpha1.EventDrainStarted: 1, v1alpha1.EventDrainCompleted: 1})
 }

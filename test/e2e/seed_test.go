@@ -126,14 +126,6 @@ func TestSeedStoryHintsThenQueue(t *testing.T) {
 	if got := fx.Mirror.MaxParallelism(); got > 4 {
 		t.Errorf("the MiniCluster's Job reached parallelism %d, above the largest size asked for (4)", got)
 	}
-	counts, err := h.EventCounts(ctx, "ScalingPolicy", "flux-sample")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int{v1alpha1.EventHintAccepted: 3, v1alpha1.EventSuccessfulRescale: 3}
-	for reason, n := range want {
-		if counts[reason] != n {
-			t.Errorf("%d %s events, want %d (all events: %v)", counts[reason], reason, n, counts)
-		}
-	}
+	waitEvents(t, h, "ScalingPolicy", "flux-sample",
+		map[string]int{v1alpha1.EventHintAccepted: 3, v1alpha1.EventSuccessfulRescale: 3})
 }
