@@ -23,6 +23,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/fluxscale/fluxscale/test/harness"
+	"github.com/fluxscale/fluxscale/test/localcluster"
 )
 
 func main() {
@@ -39,7 +40,7 @@ func run() error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once; the control plane dies with us (Pdeathsig)
 	}()
-	root, err := harness.ModuleRoot()
+	root, err := localcluster.ModuleRoot()
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -18,49 +16,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// mainModule is the module whose root holds config/.
-const mainModule = "github.com/fluxscale/fluxscale"
-
 // scalingPolicyCRD is the generated CRD, relative to the module root.
 const scalingPolicyCRD = "config/crd/bases/fluxscale.dev_scalingpolicies.yaml"
 
-// ModuleRoot returns the root of the fluxscale module, found by walking up from the working
-// directory (go test runs in the package directory, go run where it is started).
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding the module root: %w", err)
-	}
-	for {
-		if isMainModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod of module %s above the working directory: run from inside the repository", mainModule)
-		}
-		dir = parent
-	}
-}
-
-func isMainModule(goMod string) bool {
-	f, err := os.Open(goMod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if fields := strings.Fields(s.Text()); len(fields) == 2 && fields[0] == "module" {
-			return fields[1] == mainModule
-		}
-	}
-	return false
-}
-
-// installScalingPolicyCRD creates the ScalingPolicy CRD from config/crd/bases, exactly as an
+// InstallScalingPolicyCRD creates the ScalingPolicy CRD from config/crd/bases, exactly as an
 // admin installs it, and waits until the API server serves it.
-func installScalingPolicyCRD(ctx context.Context, cfg *rest.Config, root string) error {
+func InstallScalingPolicyCRD(ctx context.Context, cfg *rest.Config, root string) error {
 	path := filepath.Join(root, scalingPolicyCRD)
 	raw, err := os.ReadFile(path)
 	if err != nil {

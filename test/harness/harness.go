@@ -120,11 +120,11 @@ func StartOn(ctx context.Context, c *localcluster.Cluster, opts Options) (_ *Har
 	if err := c.CreateNamespace(ctx, h.Namespace); err != nil {
 		return nil, err
 	}
-	root, err := ModuleRoot()
+	root, err := localcluster.ModuleRoot()
 	if err != nil {
 		return nil, err
 	}
-	if err := installScalingPolicyCRD(ctx, h.Config, root); err != nil {
+	if err := InstallScalingPolicyCRD(ctx, h.Config, root); err != nil {
 		return nil, err
 	}
 	if err := h.startStandIn(ctx); err != nil {

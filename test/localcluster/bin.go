@@ -13,24 +13,33 @@ import (
 const mainModule = "github.com/fluxscale/fluxscale"
 
 // BinDir returns the directory holding the binaries built by `make tools`: $FLUXSCALE_BIN if
-// set, else bin/ at the root of the fluxscale module found by walking up from the working
-// directory. It returns "" when neither is found. It suits
-// envtest.Environment{BinaryAssetsDirectory: BinDir()} too.
+// set, else bin/ at the root of the fluxscale module (ModuleRoot). It returns "" when neither
+// is found. It suits envtest.Environment{BinaryAssetsDirectory: BinDir()} too.
 func BinDir() string {
 	if dir := os.Getenv("FLUXSCALE_BIN"); dir != "" {
 		return dir
 	}
-	dir, err := os.Getwd()
+	root, err := ModuleRoot()
 	if err != nil {
 		return ""
 	}
+	return filepath.Join(root, "bin")
+}
+
+// ModuleRoot returns the root of the fluxscale module, found by walking up from the working
+// directory (go test runs in the package directory, go run where it is started).
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: %w", err)
+	}
 	for {
 		if isMainModule(filepath.Join(dir, "go.mod")) {
-			return filepath.Join(dir, "bin")
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return ""
+			return "", fmt.Errorf("no go.mod of module %s above the working directory: run from inside the repository", mainModule)
 		}
 		dir = parent
 	}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // API faults on one control plane, one controller: a concurrent writer of the target and a
@@ -35,7 +36,7 @@ func TestAPIFaults(t *testing.T) {
 		testDeletedCRD(t, e, srcs)
 	})
 	select {
-	case err := <-rc.done:
+	case err := <-rc.Done():
 		t.Fatalf("the controller stopped during the API faults: %v", err)
 	default:
 	}
@@ -47,41 +48,41 @@ func TestAPIFaults(t *testing.T) {
 // watched, are [1 4 1] and there are two SuccessfulRescale events. No job is killed.
 func testConcurrentWriter(t *testing.T, e *env, srcs *sources, rc *runningController) {
 	ns := e.namespace(t, "api-conflict")
-	sim := newSim(t, 4)
+	sim := ctrltest.NewSim(t, 4)
 	srcs.add("p-conflict", sim)
 	createIndexedJob(t, e, ns, "work", 1)
 	startMirror(t, e, sim, ns, "work")
 	sizes := recordSizes(t, e, ns, "work", func() bool { return false })
 	writes, conflicts := startJobWriter(t, e, ns, "work")
-	if err := e.client.Create(t.Context(), jobPolicy(ns, "p-conflict", "work", 4)); err != nil {
+	if err := e.Client.Create(t.Context(), jobPolicy(ns, "p-conflict", "work", 4)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
 		return sim.Size() == 1, fmt.Sprintf("size %d", sim.Size())
 	})
-	submit(t, sim, 1, 4, 10*time.Second)
+	ctrltest.Submit(t, sim, 1, 4, 10*time.Second)
 	queued := time.Now()
-	eventually(t, 40*time.Second, "growth to 4", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 40*time.Second, "growth to 4", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		return n == 4, fmt.Sprintf("parallelism %d %s; writer %d writes, %d conflicts; controller errors %d",
-			n, msg, writes(), conflicts(), rc.counter(t, "fluxscale_errors_total", "p-conflict"))
+			n, msg, writes(), conflicts(), rc.Counter(t, "fluxscale_errors_total", "p-conflict"))
 	})
 	t.Logf("MEASURED queue -> parallelism 4 under the concurrent writer: %s", time.Since(queued).Round(time.Millisecond))
-	eventually(t, 40*time.Second, "every job done and the shrink to 1", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 40*time.Second, "every job done and the shrink to 1", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		return n == 1 && sim.Stats().Finished == 4, fmt.Sprintf("parallelism %d %s; sim %+v", n, msg, sim.Stats())
 	})
 	t.Logf("MEASURED concurrent writer: %d label writes, %d of them conflicted; controller target errors %d",
-		writes(), conflicts(), rc.counter(t, "fluxscale_errors_total", "p-conflict"))
+		writes(), conflicts(), rc.Counter(t, "fluxscale_errors_total", "p-conflict"))
 	// Events are written asynchronously: wait for both, then for three more decisions, and
 	// check no write was repeated meanwhile.
-	eventually(t, 20*time.Second, "two SuccessfulRescale events", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 20*time.Second, "two SuccessfulRescale events", func(ctx context.Context) (bool, string) {
 		counts, err := eventCounts(ctx, e, ns, "p-conflict")
 		return err == nil && counts[v1alpha1.EventSuccessfulRescale] >= 2, fmt.Sprintf("%v %v", counts, err)
 	})
-	decisions := rc.counter(t, "fluxscale_decisions_total", "p-conflict")
-	eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
-		n := rc.counter(t, "fluxscale_decisions_total", "p-conflict")
+	decisions := rc.Counter(t, "fluxscale_decisions_total", "p-conflict")
+	ctrltest.Eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
+		n := rc.Counter(t, "fluxscale_decisions_total", "p-conflict")
 		return n >= decisions+3, fmt.Sprintf("%d decisions", n)
 	})
 	counts, err := eventCounts(t.Context(), e, ns, "p-conflict")
@@ -119,14 +120,14 @@ func startJobWriter(t *testing.T, e *env, ns, name string) (writes, conflicts fu
 			case <-tick.C:
 			}
 			var j batchv1.Job
-			if err := e.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &j); err != nil {
+			if err := e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &j); err != nil {
 				continue
 			}
 			if j.Labels == nil {
 				j.Labels = map[string]string{}
 			}
 			j.Labels["writer"] = strconv.Itoa(i)
-			err := e.client.Update(ctx, &j)
+			err := e.Client.Update(ctx, &j)
 			mu.Lock()
 			w++
 			if apierrors.IsConflict(err) {
@@ -146,40 +147,40 @@ func startJobWriter(t *testing.T, e *env, ns, name string) (writes, conflicts fu
 // A new Job of the same name is picked up and scaled.
 func testDeletedTarget(t *testing.T, e *env, srcs *sources) {
 	ns := e.namespace(t, "api-deleted")
-	sim := newSim(t, 4)
+	sim := ctrltest.NewSim(t, 4)
 	srcs.add("p-deleted", sim)
 	createIndexedJob(t, e, ns, "work", 1)
 	startMirror(t, e, sim, ns, "work")
-	if err := e.client.Create(t.Context(), jobPolicy(ns, "p-deleted", "work", 4)); err != nil {
+	if err := e.Client.Create(t.Context(), jobPolicy(ns, "p-deleted", "work", 4)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 40*time.Second, "the first decision", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 40*time.Second, "the first decision", func(ctx context.Context) (bool, string) {
 		return conditionIs(ctx, e, ns, "p-deleted", v1alpha1.ConditionScalingActive, "True/"+v1alpha1.ReasonValidMetrics)
 	})
 	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "work"}}
-	if err := e.client.Delete(t.Context(), job, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil {
+	if err := e.Client.Delete(t.Context(), job, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "AbleToScale False/TargetNotFound", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "AbleToScale False/TargetNotFound", func(ctx context.Context) (bool, string) {
 		return conditionIs(ctx, e, ns, "p-deleted", v1alpha1.ConditionAbleToScale, "False/"+v1alpha1.ReasonTargetNotFound)
 	})
-	eventually(t, 30*time.Second, "the Job gone", func(ctx context.Context) (bool, string) {
-		err := e.client.Get(ctx, client.ObjectKeyFromObject(job), &batchv1.Job{})
+	ctrltest.Eventually(t, 30*time.Second, "the Job gone", func(ctx context.Context) (bool, string) {
+		err := e.Client.Get(ctx, client.ObjectKeyFromObject(job), &batchv1.Job{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	eventually(t, 30*time.Second, "the Job's pods gone", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the Job's pods gone", func(ctx context.Context) (bool, string) {
 		n, err := podCount(ctx, e, ns, "work")
 		return err == nil && n == 0, fmt.Sprintf("%d pods (%v)", n, err)
 	})
 	createIndexedJob(t, e, ns, "work", 1)
 	// Work only once the new Job's rank 0 is up: a job placed on the old rank 0 before the
 	// mirror sees the new Job's pod would die with the old pod.
-	eventually(t, 30*time.Second, "the new Job's pod Running and 1 Flux rank up", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the new Job's pod Running and 1 Flux rank up", func(ctx context.Context) (bool, string) {
 		n, err := runningPods(ctx, e, ns, "work")
 		return err == nil && n == 1 && sim.Size() == 1, fmt.Sprintf("%d running (%v), sim size %d", n, err, sim.Size())
 	})
-	submit(t, sim, 1, 3, 20*time.Second)
-	eventually(t, 40*time.Second, "the new Job grown to 3 and AbleToScale True", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 1, 3, 20*time.Second)
+	ctrltest.Eventually(t, 40*time.Second, "the new Job grown to 3 and AbleToScale True", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		ok, cmsg := conditionIs(ctx, e, ns, "p-deleted", v1alpha1.ConditionAbleToScale, "True/"+v1alpha1.ReasonSucceededRescale)
 		_, lmsg := conditionIs(ctx, e, ns, "p-deleted", v1alpha1.ConditionScalingLimited, "")

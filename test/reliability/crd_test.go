@@ -16,6 +16,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/test/builders"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/minicluster"
 )
 
@@ -25,31 +26,31 @@ import (
 // controller scales it again.
 func testDeletedCRD(t *testing.T, e *env, srcs *sources) {
 	ns := e.namespace(t, "api-crd")
-	if err := minicluster.Install(t.Context(), e.cfg); err != nil {
+	if err := minicluster.Install(t.Context(), e.Config); err != nil {
 		t.Fatal(err)
 	}
 	startStandIn(t, e)
-	sim := newSim(t, 4)
+	sim := ctrltest.NewSim(t, 4)
 	srcs.add("p-crd", sim)
 	startMirror(t, e, sim, ns, "mc")
-	if err := e.client.Create(t.Context(), builders.MakeMiniCluster("mc", ns).Size(1).MaxSize(4).Obj()); err != nil {
+	if err := e.Client.Create(t.Context(), builders.MakeMiniCluster("mc", ns).Size(1).MaxSize(4).Obj()); err != nil {
 		t.Fatal(err)
 	}
 	p := jobPolicy(ns, "p-crd", "mc", 4)
 	p.Spec.TargetRef = v1alpha1.TargetRef{APIVersion: minicluster.GroupVersion.String(), Kind: minicluster.Kind, Name: "mc"}
-	if err := e.client.Create(t.Context(), p); err != nil {
+	if err := e.Client.Create(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
 		return sim.Size() == 1, fmt.Sprintf("size %d", sim.Size())
 	})
-	submit(t, sim, 1, 3, time.Minute)
-	eventually(t, 40*time.Second, "the MiniCluster grown to 3", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 1, 3, time.Minute)
+	ctrltest.Eventually(t, 40*time.Second, "the MiniCluster grown to 3", func(ctx context.Context) (bool, string) {
 		n, msg := miniClusterSize(ctx, e, ns, "mc")
 		return n == 3, fmt.Sprintf("spec.size %d %s", n, msg)
 	})
 
-	crds, err := apiextensionsclient.NewForConfig(e.cfg)
+	crds, err := apiextensionsclient.NewForConfig(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,11 +59,11 @@ func testDeletedCRD(t *testing.T, e *env, srcs *sources) {
 	if err := crds.ApiextensionsV1().CustomResourceDefinitions().Delete(t.Context(), name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "the CRD gone", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the CRD gone", func(ctx context.Context) (bool, string) {
 		_, err := crds.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	eventually(t, 30*time.Second, "AbleToScale False for the missing kind or object", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "AbleToScale False for the missing kind or object", func(ctx context.Context) (bool, string) {
 		ok, msg := conditionIs(ctx, e, ns, "p-crd", v1alpha1.ConditionAbleToScale, "False/"+v1alpha1.ReasonTargetKindUnknown)
 		ok2, _ := conditionIs(ctx, e, ns, "p-crd", v1alpha1.ConditionAbleToScale, "False/"+v1alpha1.ReasonTargetNotFound)
 		return ok || ok2, msg
@@ -72,15 +73,15 @@ func testDeletedCRD(t *testing.T, e *env, srcs *sources) {
 		return msg
 	}())
 
-	if err := minicluster.Install(t.Context(), e.cfg); err != nil {
+	if err := minicluster.Install(t.Context(), e.Config); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "the MiniCluster created again", func(ctx context.Context) (bool, string) {
-		err := e.client.Create(ctx, builders.MakeMiniCluster("mc", ns).Size(3).MaxSize(4).Obj())
+	ctrltest.Eventually(t, 30*time.Second, "the MiniCluster created again", func(ctx context.Context) (bool, string) {
+		err := e.Client.Create(ctx, builders.MakeMiniCluster("mc", ns).Size(3).MaxSize(4).Obj())
 		return err == nil, fmt.Sprint(err)
 	})
-	submit(t, sim, 4, 1, time.Minute)
-	eventually(t, 40*time.Second, "the new MiniCluster grown to 4 and AbleToScale True", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 4, 1, time.Minute)
+	ctrltest.Eventually(t, 40*time.Second, "the new MiniCluster grown to 4 and AbleToScale True", func(ctx context.Context) (bool, string) {
 		n, msg := miniClusterSize(ctx, e, ns, "mc")
 		ok, cmsg := conditionIs(ctx, e, ns, "p-crd", v1alpha1.ConditionAbleToScale, "True/"+v1alpha1.ReasonSucceededRescale)
 		return n == 4 && ok, fmt.Sprintf("spec.size %d %s; %s", n, msg, cmsg)
@@ -91,7 +92,7 @@ func testDeletedCRD(t *testing.T, e *env, srcs *sources) {
 func miniClusterSize(ctx context.Context, e *env, ns, name string) (int64, string) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(minicluster.GroupVersion.WithKind(minicluster.Kind))
-	if err := e.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+	if err := e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
 		return -1, err.Error()
 	}
 	n, found, err := unstructured.NestedInt64(u.Object, "spec", "size")
@@ -105,7 +106,7 @@ func miniClusterSize(ctx context.Context, e *env, ns, name string) (int64, strin
 // running (its informers retry) while its CRD is deleted and re-installed.
 func startStandIn(t *testing.T, e *env) {
 	t.Helper()
-	mgr, err := minicluster.NewStandInManager(e.cfg, minicluster.StandInOptions{NodeName: e.node}, logr.Discard())
+	mgr, err := minicluster.NewStandInManager(e.Config, minicluster.StandInOptions{NodeName: e.Node}, logr.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

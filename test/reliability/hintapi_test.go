@@ -18,14 +18,15 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // startHintServer serves the hint API on loopback with real token and access reviews, and
 // limits loose enough that the table never meets them.
 func startHintServer(t *testing.T, e *env, store *hints.Store) string {
 	t.Helper()
-	cs := e.cluster.Client()
-	srv := hints.NewServer(store, e.client, hints.NewKubeReviewer(cs.AuthenticationV1(), cs.AuthorizationV1()),
+	cs := e.Cluster.Client()
+	srv := hints.NewServer(store, e.Client, hints.NewKubeReviewer(cs.AuthenticationV1(), cs.AuthorizationV1()),
 		clock.RealClock{}, hints.Options{Rate: 1000, Burst: 1000, ReviewRate: 1000, ReviewBurst: 1000})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -71,7 +72,7 @@ func postHint(t *testing.T, base, method, ns, policy, token, body string) (int, 
 // hints of the named policies only.
 func serviceAccountWithHintGrant(t *testing.T, e *env, ns, name string, policies []string) {
 	t.Helper()
-	cs := e.cluster.Client()
+	cs := e.Cluster.Client()
 	ctx := t.Context()
 	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -95,9 +96,9 @@ func saToken(t *testing.T, e *env, ns, name string, audiences ...string) string 
 	t.Helper()
 	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{Audiences: audiences, ExpirationSeconds: ptr.To[int64](3600)}}
 	var out *authnv1.TokenRequest
-	eventually(t, 20*time.Second, "a token for "+ns+"/"+name, func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 20*time.Second, "a token for "+ns+"/"+name, func(ctx context.Context) (bool, string) {
 		var err error
-		out, err = e.cluster.Client().CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, tr, metav1.CreateOptions{})
+		out, err = e.Cluster.Client().CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, tr, metav1.CreateOptions{})
 		return err == nil, fmt.Sprint(err)
 	})
 	return out.Status.Token

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // hintCase is one request to the hint API that must be refused.
@@ -39,7 +40,7 @@ func TestHintAPIRejectsBadInputAndCallers(t *testing.T) {
 	ns, elsewhere := e.namespace(t, "hints"), e.namespace(t, "elsewhere")
 	store := hints.NewStore(clock.RealClock{}, hints.StoreOptions{})
 	srcs := newSources()
-	sim := newSim(t, 4)
+	sim := ctrltest.NewSim(t, 4)
 	srcs.add("p", sim)
 	rc := startController(t, e, srcs, controllerOptions{hints: store})
 	base := startHintServer(t, e, store)
@@ -51,7 +52,7 @@ func TestHintAPIRejectsBadInputAndCallers(t *testing.T) {
 	}{{ns, "p", true}, {ns, "p2", true}, {ns, "quiet", false}, {elsewhere, "p", true}} {
 		sp := jobPolicy(p.ns, p.name, "work", 4)
 		sp.Spec.Hints = v1alpha1.HintsSpec{Enabled: ptr.To(p.enabled), MaxTTLSeconds: 600}
-		if err := e.client.Create(t.Context(), sp); err != nil {
+		if err := e.Client.Create(t.Context(), sp); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,7 +68,7 @@ func TestHintAPIRejectsBadInputAndCallers(t *testing.T) {
 	if code, body := postHint(t, base, "POST", ns, "p", app, `{"size": 2, "ttlSeconds": 600, "reason": "phase 2"}`); code != http.StatusAccepted {
 		t.Fatalf("the good hint: %d %s", code, body)
 	}
-	eventually(t, 30*time.Second, "the hint in status.activeHints", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the hint in status.activeHints", func(ctx context.Context) (bool, string) {
 		st, err := policyStatus(ctx, e, ns, "p")
 		return err == nil && len(st.ActiveHints) == 1, fmt.Sprintf("%+v %v", st.ActiveHints, err)
 	})
@@ -146,9 +147,9 @@ func TestHintAPIRejectsBadInputAndCallers(t *testing.T) {
 	}
 	t.Logf("MEASURED hint API: %d bad requests refused", len(cases))
 
-	decisions := rc.counter(t, "fluxscale_decisions_total", "p")
-	eventually(t, 20*time.Second, "two more decisions", func(context.Context) (bool, string) {
-		n := rc.counter(t, "fluxscale_decisions_total", "p")
+	decisions := rc.Counter(t, "fluxscale_decisions_total", "p")
+	ctrltest.Eventually(t, 20*time.Second, "two more decisions", func(context.Context) (bool, string) {
+		n := rc.Counter(t, "fluxscale_decisions_total", "p")
 		return n >= decisions+2, fmt.Sprintf("%d decisions", n)
 	})
 	statusAfter, err := policyStatus(t.Context(), e, ns, "p")

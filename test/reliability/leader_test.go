@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // Two controllers run with leader election on a short lease; only the leader decides. The
@@ -18,7 +19,7 @@ func TestLeaderLossNoDuplicateScale(t *testing.T) {
 	e := startEnv(t)
 	ns := e.namespace(t, "leader")
 	srcs := newSources()
-	sim := newSim(t, 4)
+	sim := ctrltest.NewSim(t, 4)
 	srcs.add("p", sim)
 	createIndexedJob(t, e, ns, "work", 1)
 	startMirror(t, e, sim, ns, "work")
@@ -26,51 +27,51 @@ func TestLeaderLossNoDuplicateScale(t *testing.T) {
 	opts := controllerOptions{namespace: ns, leaderElection: "fluxscale-reliability"}
 	ctrls := []*runningController{startController(t, e, srcs, opts), startController(t, e, srcs, opts)}
 	var leader, standby *runningController
-	eventually(t, 30*time.Second, "a leader", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "a leader", func(context.Context) (bool, string) {
 		for i, c := range ctrls {
-			if c.isLeader() {
+			if c.IsLeader() {
 				leader, standby = c, ctrls[1-i]
 				return true, ""
 			}
 		}
 		return false, "no leader"
 	})
-	if standby.isLeader() {
+	if standby.IsLeader() {
 		t.Fatal("both controllers lead")
 	}
-	if err := e.client.Create(t.Context(), jobPolicy(ns, "p", "work", 4)); err != nil {
+	if err := e.Client.Create(t.Context(), jobPolicy(ns, "p", "work", 4)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
 		return sim.Size() == 1, fmt.Sprintf("size %d", sim.Size())
 	})
-	submit(t, sim, 1, 3, 8*time.Second)
-	eventually(t, 30*time.Second, "growth to 3 by the leader", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 1, 3, 8*time.Second)
+	ctrltest.Eventually(t, 30*time.Second, "growth to 3 by the leader", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		return n == 3 && sim.Stats().Started == 3, fmt.Sprintf("parallelism %d %s; sim %+v", n, msg, sim.Stats())
 	})
 
-	leader.stop(t)
+	leader.Stop(t)
 	killed := time.Now()
-	if n := standby.counter(t, "fluxscale_decisions_total", "p"); n != 0 {
+	if n := standby.Counter(t, "fluxscale_decisions_total", "p"); n != 0 {
 		t.Errorf("the standby made %d decisions while not leading", n)
 	}
-	eventually(t, 30*time.Second, "the standby to take over", func(context.Context) (bool, string) {
-		return standby.isLeader(), "not leading yet"
+	ctrltest.Eventually(t, 30*time.Second, "the standby to take over", func(context.Context) (bool, string) {
+		return standby.IsLeader(), "not leading yet"
 	})
 	t.Logf("MEASURED leader killed -> standby leads: %s (lease 4 s)", time.Since(killed).Round(time.Millisecond))
-	eventually(t, 40*time.Second, "every job done and the shrink to 1 by the new leader", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 40*time.Second, "every job done and the shrink to 1 by the new leader", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		ok, cmsg := conditionIs(ctx, e, ns, "p", v1alpha1.ConditionDraining, "False/"+v1alpha1.ReasonDrainComplete)
 		return n == 1 && ok && sim.Stats().Finished == 3, fmt.Sprintf("parallelism %d %s; %s; sim %+v", n, msg, cmsg, sim.Stats())
 	})
-	eventually(t, 20*time.Second, "two SuccessfulRescale events", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 20*time.Second, "two SuccessfulRescale events", func(ctx context.Context) (bool, string) {
 		counts, err := eventCounts(ctx, e, ns, "p")
 		return err == nil && counts[v1alpha1.EventSuccessfulRescale] >= 2, fmt.Sprintf("%v %v", counts, err)
 	})
-	decisions := standby.counter(t, "fluxscale_decisions_total", "p")
-	eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
-		n := standby.counter(t, "fluxscale_decisions_total", "p")
+	decisions := standby.Counter(t, "fluxscale_decisions_total", "p")
+	ctrltest.Eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
+		n := standby.Counter(t, "fluxscale_decisions_total", "p")
 		return n >= decisions+3, fmt.Sprintf("%d decisions", n)
 	})
 	counts, err := eventCounts(t.Context(), e, ns, "p")

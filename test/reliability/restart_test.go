@@ -9,6 +9,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/faults"
 )
 
@@ -62,7 +63,7 @@ func TestRestartAtEveryDrainStep(t *testing.T) {
 		for _, kp := range points {
 			t.Run(kp.name, func(t *testing.T) {
 				t.Parallel()
-				c := &cycle{e: e, ns: e.namespace(t, "restart-"+kp.name), sim: newSim(t, 4), srcs: newSources()}
+				c := &cycle{e: e, ns: e.namespace(t, "restart-"+kp.name), sim: ctrltest.NewSim(t, 4), srcs: newSources()}
 				end := c.run(t, kp)
 				ends[kp.name] = end // written before the parent reads, after every subtest ends
 				if kp.name != "none" && !c.killed {
@@ -88,15 +89,15 @@ func (c *cycle) run(t *testing.T, kp killPoint) string {
 	c.srcs.add("p", c.fc)
 	createIndexedJob(t, c.e, c.ns, "work", 4)
 	startMirror(t, c.e, c.sim, c.ns, "work")
-	eventually(t, time.Minute, "4 Flux ranks up", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "4 Flux ranks up", func(context.Context) (bool, string) {
 		return c.sim.Size() == 4, fmt.Sprintf("size %d", c.sim.Size())
 	})
 	// FCFS on the lowest free ranks: short jobs on ranks 0-2, a longer one on rank 3, so
 	// ranks 1-3 are drained while rank 3 is still busy.
-	submit(t, c.sim, 1, 3, 2*time.Second)
-	submit(t, c.sim, 4, 1, 8*time.Second)
+	ctrltest.Submit(t, c.sim, 1, 3, 2*time.Second)
+	ctrltest.Submit(t, c.sim, 4, 1, 8*time.Second)
 	c.ctrl = startController(t, c.e, c.srcs, controllerOptions{namespace: c.ns})
-	if err := c.e.client.Create(t.Context(), jobPolicy(c.ns, "p", "work", 4)); err != nil {
+	if err := c.e.Client.Create(t.Context(), jobPolicy(c.ns, "p", "work", 4)); err != nil {
 		t.Fatal(err)
 	}
 	c.until(t, kp, "the shrink to 1 once rank 3's job ends", func(ctx context.Context) (bool, string) {
@@ -112,7 +113,7 @@ func (c *cycle) run(t *testing.T, kp killPoint) string {
 		return err == nil && n == 1, fmt.Sprintf("%d pods (%v)", n, err)
 	})
 	// Growth again: the ranks drained for the shrink must be given back.
-	submit(t, c.sim, 5, 3, 3*time.Second)
+	ctrltest.Submit(t, c.sim, 5, 3, 3*time.Second)
 	c.until(t, kp, "the growth to 3 and the three new jobs started", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, c.e, c.ns, "work")
 		st := c.sim.Stats()
@@ -126,13 +127,13 @@ func (c *cycle) run(t *testing.T, kp killPoint) string {
 	return c.endState(t)
 }
 
-// until polls cond like eventually, and kills and replaces the controller the first time
-// the kill point's step has happened.
+// until polls cond like ctrltest.Eventually, and kills and replaces the controller the first
+// time the kill point's step has happened.
 func (c *cycle) until(t *testing.T, kp killPoint, what string, cond func(ctx context.Context) (bool, string)) {
 	t.Helper()
-	eventually(t, 45*time.Second, what, func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 45*time.Second, what, func(ctx context.Context) (bool, string) {
 		if !c.killed && kp.after(ctx, c) {
-			c.ctrl.stop(t)
+			c.ctrl.Stop(t)
 			c.fc.ClearMethod("Drain")
 			c.killed = true
 			c.atKill = c.describe(ctx)

@@ -37,7 +37,7 @@ func recordSizes(t *testing.T, e *env, ns, job string, faulty func() bool) *size
 	r := &sizeRecorder{faulty: faulty}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	jobs := e.cluster.Client().BatchV1().Jobs(ns)
+	jobs := e.Cluster.Client().BatchV1().Jobs(ns)
 	sel := fields.OneTermEqualSelector("metadata.name", job).String()
 	go func() {
 		defer close(done)

@@ -14,6 +14,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/agent"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/faults"
 )
 
@@ -64,7 +65,7 @@ func TestSourceFaultsHoldSize(t *testing.T) {
 			t.Parallel()
 			ns := e.namespace(t, "src-"+name)
 			policyName := "p-" + name
-			sim := newSim(t, 3)
+			sim := ctrltest.NewSim(t, 3)
 			var b breaker
 			switch name {
 			case "agent-gone":
@@ -100,14 +101,14 @@ func runSourceFault(t *testing.T, e *env, ns, policyName string, sim *simulated.
 	p := jobPolicy(ns, policyName, "work", 3)
 	p.Spec.Flux.TimeoutSeconds = 1
 	p.Spec.Fallback = v1alpha1.FallbackSpec{AfterSeconds: 2, Action: v1alpha1.FallbackHold}
-	if err := e.client.Create(t.Context(), p); err != nil {
+	if err := e.Client.Create(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "1 Flux rank up", func(context.Context) (bool, string) {
 		return sim.Size() == 1, fmt.Sprintf("size %d", sim.Size())
 	})
-	submit(t, sim, 1, 3, 10*time.Second)
-	eventually(t, 40*time.Second, "growth to 3 with every job running", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 1, 3, 10*time.Second)
+	ctrltest.Eventually(t, 40*time.Second, "growth to 3 with every job running", func(ctx context.Context) (bool, string) {
 		n, msg := jobParallelism(ctx, e, ns, "work")
 		st := sim.Stats()
 		return n == 3 && st.Started == 3 && st.Finished == 0, fmt.Sprintf("parallelism %d %s; sim %+v", n, msg, st)
@@ -115,12 +116,12 @@ func runSourceFault(t *testing.T, e *env, ns, policyName string, sim *simulated.
 
 	b.breakSource()
 	broke := time.Now()
-	eventually(t, 30*time.Second, "FallbackActive", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "FallbackActive", func(ctx context.Context) (bool, string) {
 		return conditionIs(ctx, e, ns, policyName, v1alpha1.ConditionFallbackActive, "True/"+v1alpha1.ReasonFallbackHold)
 	})
 	t.Logf("MEASURED source broken -> FallbackActive seen: %s (fallback.afterSeconds 2)", time.Since(broke).Round(time.Millisecond))
 	var readsWhenIdle int
-	eventually(t, 40*time.Second, "every job ended, and 3 more reads tried on the idle cluster with FallbackActive",
+	ctrltest.Eventually(t, 40*time.Second, "every job ended, and 3 more reads tried on the idle cluster with FallbackActive",
 		func(ctx context.Context) (bool, string) {
 			ok, msg := conditionIs(ctx, e, ns, policyName, v1alpha1.ConditionFallbackActive, "True/"+v1alpha1.ReasonFallbackHold)
 			st := sim.Stats()
@@ -140,13 +141,13 @@ func runSourceFault(t *testing.T, e *env, ns, policyName string, sim *simulated.
 	}
 
 	b.healSource()
-	eventually(t, 40*time.Second, "FallbackActive False and the shrink to 1", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 40*time.Second, "FallbackActive False and the shrink to 1", func(ctx context.Context) (bool, string) {
 		ok, msg := conditionIs(ctx, e, ns, policyName, v1alpha1.ConditionFallbackActive, "False/"+v1alpha1.ReasonFluxHealthy)
 		n, pmsg := jobParallelism(ctx, e, ns, "work")
 		return ok && n == 1, fmt.Sprintf("parallelism %d %s; %s", n, pmsg, msg)
 	})
 	// The watch may deliver the last size a moment after the GET above saw it.
-	eventually(t, 10*time.Second, "the watch to see the shrink", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, 10*time.Second, "the watch to see the shrink", func(context.Context) (bool, string) {
 		got := fmt.Sprint(sizes.sizes())
 		return got == "[1 3 1]", "sizes the Job had: " + got + ", want [1 3 1]"
 	})

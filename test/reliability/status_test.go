@@ -3,13 +3,11 @@ package reliability
 import (
 	"context"
 
-	batchv1 "k8s.io/api/batch/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // jobPolicy scales the bare Indexed Job target between 1 and maxSize, polling every second,
@@ -31,36 +29,17 @@ func jobPolicy(ns, name, target string, maxSize int32) *v1alpha1.ScalingPolicy {
 
 // policyStatus reads the policy's status.
 func policyStatus(ctx context.Context, e *env, ns, name string) (v1alpha1.ScalingPolicyStatus, error) {
-	var sp v1alpha1.ScalingPolicy
-	err := e.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &sp)
-	return sp.Status, err
+	return ctrltest.PolicyStatus(ctx, e.Client, ns, name)
 }
 
 // conditionIs reports whether the policy's condition typ reads want ("True/Reason"), and
 // what it reads.
 func conditionIs(ctx context.Context, e *env, ns, name, typ, want string) (bool, string) {
-	st, err := policyStatus(ctx, e, ns, name)
-	if err != nil {
-		return false, err.Error()
-	}
-	c := meta.FindStatusCondition(st.Conditions, typ)
-	if c == nil {
-		return false, typ + " not set"
-	}
-	got := string(c.Status) + "/" + c.Reason
-	return got == want, got + ": " + c.Message
+	return ctrltest.ConditionIs(ctx, e.Client, ns, name, typ, want)
 }
 
 // jobParallelism reads a Job's parallelism; -1 and why when it cannot, or when completions
 // differs from it.
 func jobParallelism(ctx context.Context, e *env, ns, name string) (int32, string) {
-	var j batchv1.Job
-	if err := e.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &j); err != nil {
-		return -1, err.Error()
-	}
-	p, c := ptr.Deref(j.Spec.Parallelism, 1), ptr.Deref(j.Spec.Completions, 1)
-	if p != c {
-		return -1, "parallelism differs from completions"
-	}
-	return p, ""
+	return ctrltest.JobParallelism(ctx, e.Client, ns, name)
 }

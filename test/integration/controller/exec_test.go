@@ -11,6 +11,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/metrics/flux"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
 	"github.com/fluxscale/fluxscale/test/localcluster"
 )
@@ -37,18 +38,18 @@ func TestExecSourceReadsTheRankZeroPod(t *testing.T) {
 		"PATH": standin + ":" + os.Getenv("PATH"), "FLUXSTANDIN_DIR": scenario,
 	}})
 	createIndexedJob(t, e, "work", 4)
-	eventually(t, time.Minute, "the Job's pods Running", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "the Job's pods Running", func(ctx context.Context) (bool, string) {
 		n, _, err := runningPods(ctx, e, "work")
 		return n == 4, fmt.Sprintf("running %d (%v)", n, err)
 	})
-	startController(t, e, &autoscaler.KubeSources{Config: e.cfg, Reader: e.client, Mapper: e.client.RESTMapper()})
+	startController(t, e, &autoscaler.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper()})
 	sp := jobPolicy("exec-policy", "work", 1, 6)
 	sp.Spec.Flux = v1alpha1.FluxSource{Source: v1alpha1.SourceExec, Exec: &v1alpha1.ExecSource{Container: "flux"}}
-	if err := e.client.Create(t.Context(), sp); err != nil {
+	if err := e.Client.Create(t.Context(), sp); err != nil {
 		t.Fatal(err)
 	}
 	// 3 busy ranks + 3 + 6 pending nodes (the 7-node job can never run in 6) = 12, capped at 6.
-	eventually(t, time.Minute, "the Job grown to 6 on the exec'd Flux state", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "the Job grown to 6 on the exec'd Flux state", func(ctx context.Context) (bool, string) {
 		p, msg := jobParallelism(ctx, e, "work")
 		st, err := policyStatus(ctx, e, "exec-policy")
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/policy"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // jobPolicy scales the bare Indexed Job named target between minSize and maxSize, polling
@@ -37,29 +38,29 @@ func jobPolicy(name, target string, minSize, maxSize int32) *v1alpha1.ScalingPol
 // sets a floor of 3 at once. No simulated Flux job is killed.
 func TestIndexedJobFollowsQueue(t *testing.T) {
 	e := startEnv(t)
-	sim := newSim(t, 6)
+	sim := ctrltest.NewSim(t, 6)
 	createIndexedJob(t, e, "work", 2)
 	startMirror(t, e, sim, "work")
 	rc := startController(t, e, simSources{"work-policy": sim})
-	if err := e.client.Create(t.Context(), jobPolicy("work-policy", "work", 2, 6)); err != nil {
+	if err := e.Client.Create(t.Context(), jobPolicy("work-policy", "work", 2, 6)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "2 Flux ranks up (pods Running)", func(context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "2 Flux ranks up (pods Running)", func(context.Context) (bool, string) {
 		return sim.Size() == 2, fmt.Sprintf("size %d", sim.Size())
 	})
-	eventually(t, 30*time.Second, "the first decision", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the first decision", func(ctx context.Context) (bool, string) {
 		return conditionIs(ctx, e, "work-policy", v1alpha1.ConditionScalingActive, "True/ValidMetricFound")
 	})
 
 	// Six one-node jobs: two run, four wait.
 	queued := time.Now()
-	submit(t, sim, 1, 6, 6*time.Second)
-	eventually(t, 30*time.Second, "the Job to grow to 6", func(ctx context.Context) (bool, string) {
+	ctrltest.Submit(t, sim, 1, 6, 6*time.Second)
+	ctrltest.Eventually(t, 30*time.Second, "the Job to grow to 6", func(ctx context.Context) (bool, string) {
 		p, msg := jobParallelism(ctx, e, "work")
 		return p == 6, fmt.Sprintf("parallelism %d %s", p, msg)
 	})
 	t.Logf("MEASURED queue change -> Job parallelism 6 written and seen: %s", time.Since(queued).Round(time.Millisecond))
-	eventually(t, time.Minute, "6 pods Running and Flux ranks up", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "6 pods Running and Flux ranks up", func(ctx context.Context) (bool, string) {
 		n, _, err := runningPods(ctx, e, "work")
 		return n == 6 && sim.Size() == 6, fmt.Sprintf("running %d (%v), sim size %d", n, err, sim.Size())
 	})
@@ -71,21 +72,23 @@ func TestIndexedJobFollowsQueue(t *testing.T) {
 	if st.CurrentSize != 6 || st.DesiredSize != 6 || st.LastScaleTime == nil {
 		t.Errorf("status after growth: currentSize %d desiredSize %d lastScaleTime %v", st.CurrentSize, st.DesiredSize, st.LastScaleTime)
 	}
-	evs, err := policyEvents(t.Context(), e, "work-policy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(evs) != 1 || evs[0].Reason != v1alpha1.EventSuccessfulRescale ||
-		!strings.HasPrefix(evs[0].Note, "New size: 6; reason: QueueDepth recommended 6") {
-		t.Errorf("events after growth: %s, want one SuccessfulRescale \"New size: 6; reason: QueueDepth recommended 6 ...\"", describe(evs))
-	}
+	// Events are recorded asynchronously and may trail the growth by a moment.
+	ctrltest.Eventually(t, 30*time.Second, `one SuccessfulRescale "New size: 6; reason: QueueDepth recommended 6 ..."`,
+		func(ctx context.Context) (bool, string) {
+			evs, err := policyEvents(ctx, e, "work-policy")
+			if err != nil {
+				return false, err.Error()
+			}
+			return len(evs) == 1 && evs[0].Reason == v1alpha1.EventSuccessfulRescale &&
+				strings.HasPrefix(evs[0].Note, "New size: 6; reason: QueueDepth recommended 6"), describe(evs)
+		})
 
 	// The jobs end; after the scale-down window the idle ranks are drained and removed.
-	eventually(t, time.Minute, "the Job to shrink to 2", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "the Job to shrink to 2", func(ctx context.Context) (bool, string) {
 		p, msg := jobParallelism(ctx, e, "work")
 		return p == 2, fmt.Sprintf("parallelism %d %s", p, msg)
 	})
-	eventually(t, time.Minute, "2 pods Running", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, time.Minute, "2 pods Running", func(ctx context.Context) (bool, string) {
 		n, _, err := runningPods(ctx, e, "work")
 		return n == 2, fmt.Sprintf("running %d (%v)", n, err)
 	})
@@ -101,22 +104,25 @@ func TestIndexedJobFollowsQueue(t *testing.T) {
 	// Events: one per transition, none repeated by later polls. The shrink takes one step
 	// or more, as recommendations leave the 2 s window (HPA semantics): each step is one
 	// drain started, one completed and one rescale.
-	evs, err = policyEvents(t.Context(), e, "work-policy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	settled := eventCounts(evs)
-	steps := settled[v1alpha1.EventDrainCompleted]
-	want := map[string]int{v1alpha1.EventSuccessfulRescale: 1 + steps, v1alpha1.EventDrainStarted: steps, v1alpha1.EventDrainCompleted: steps}
-	if steps < 1 || fmt.Sprint(settled) != fmt.Sprint(want) {
-		t.Errorf("events %v, want %v with at least one shrink step:\n%s", settled, want, describe(evs))
-	}
-	decisions, _ := rc.counter(t, "fluxscale_decisions_total", "work-policy")
-	eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
-		n, _ := rc.counter(t, "fluxscale_decisions_total", "work-policy")
+	// Events are recorded asynchronously and may trail the shrink by a moment.
+	var settled map[string]int
+	ctrltest.Eventually(t, 30*time.Second, "each shrink step's DrainStarted, DrainCompleted and SuccessfulRescale, at least one step",
+		func(ctx context.Context) (bool, string) {
+			evs, err := policyEvents(ctx, e, "work-policy")
+			if err != nil {
+				return false, err.Error()
+			}
+			settled = eventCounts(evs)
+			steps := settled[v1alpha1.EventDrainCompleted]
+			want := map[string]int{v1alpha1.EventSuccessfulRescale: 1 + steps, v1alpha1.EventDrainStarted: steps, v1alpha1.EventDrainCompleted: steps}
+			return steps >= 1 && fmt.Sprint(settled) == fmt.Sprint(want), describe(evs)
+		})
+	decisions := rc.Counter(t, "fluxscale_decisions_total", "work-policy")
+	ctrltest.Eventually(t, 20*time.Second, "three more decisions", func(context.Context) (bool, string) {
+		n := rc.Counter(t, "fluxscale_decisions_total", "work-policy")
 		return n >= decisions+3, fmt.Sprintf("%d decisions", n)
 	})
-	evs, err = policyEvents(t.Context(), e, "work-policy")
+	evs, err := policyEvents(t.Context(), e, "work-policy")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,12 +137,12 @@ func TestIndexedJobFollowsQueue(t *testing.T) {
 		Mode: v1alpha1.HintFloor, Expires: time.Now().Add(time.Minute), Reason: "next phase"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "the hint to grow the Job to 3", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "the hint to grow the Job to 3", func(ctx context.Context) (bool, string) {
 		p, msg := jobParallelism(ctx, e, "work")
 		return p == 3, fmt.Sprintf("parallelism %d %s", p, msg)
 	})
 	t.Logf("MEASURED hint posted -> Job parallelism 3 written and seen: %s", time.Since(hinted).Round(time.Millisecond))
-	eventually(t, 10*time.Second, "HintAccepted and activeHints", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 10*time.Second, "HintAccepted and activeHints", func(ctx context.Context) (bool, string) {
 		st, err := policyStatus(ctx, e, "work-policy")
 		if err != nil {
 			return false, err.Error()
@@ -148,7 +154,7 @@ func TestIndexedJobFollowsQueue(t *testing.T) {
 		n := eventCounts(evs)[v1alpha1.EventHintAccepted]
 		return len(st.ActiveHints) == 1 && st.ActiveHints[0].ID == "h1" && n == 1, fmt.Sprintf("activeHints %+v, %d HintAccepted", st.ActiveHints, n)
 	})
-	count, sum := rc.counter(t, "fluxscale_trigger_to_scale_seconds", "work-policy")
+	count, sum := rc.Metric(t, "fluxscale_trigger_to_scale_seconds", "work-policy")
 	if count == 0 {
 		t.Error("no trigger-to-scale latency observed")
 	} else {
