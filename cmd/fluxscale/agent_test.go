@@ -63,25 +63,7 @@ func TestAgentServesFluxState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := flux.State{
-		Size: 6, CoresPerNode: 2,
-		Counts: flux.Counts{Sched: 3, Run: 2},
-		Jobs: []flux.Job{
-			{ID: "ƒ3mF5Nej", State: flux.JobSched, NNodes: 3, NTasks: 3},
-			{ID: "ƒ3qFqRts", State: flux.JobSched, NNodes: 6, NTasks: 6},
-			{ID: "ƒ3u7hZSw", State: flux.JobSched, NNodes: 7, NTasks: 7},
-			{ID: "ƒ3FEZuou", State: flux.JobRun, NNodes: 1, NTasks: 1, NCores: 2, Ranks: flux.RankSet{2}},
-			{ID: "ƒ3AQNFYj", State: flux.JobRun, NNodes: 2, NTasks: 2, NCores: 4, Ranks: flux.RankSet{0, 1}},
-		},
-		Ranks: []flux.Rank{
-			{Rank: 0, Online: true, Allocated: true}, {Rank: 1, Online: true, Allocated: true},
-			{Rank: 2, Online: true, Allocated: true, Drain: flux.DrainDraining, Reason: "fluxscale: scale-down"},
-			{Rank: 3, Online: true, Drain: flux.DrainDrained, Reason: "fluxscale: scale-down"},
-			{Rank: 4}, {Rank: 5},
-		},
-		PerRank: true,
-		Nodes:   flux.NodeCounts{Up: 2, Free: 0, Allocated: 3, Down: 4},
-	}
+	want := fixture.ElasticConfigStep3()
 	if got.Version == 0 {
 		t.Error("the agent served an unversioned state")
 	}
