@@ -17,6 +17,7 @@ import (
 	"github.com/fluxscale/fluxscale/metrics/agent"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
+	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
 )
 
 // TestAgentServesFluxState runs the agent as `fluxscale agent` does, with a stand-in flux
@@ -63,7 +64,7 @@ func TestAgentServesFluxState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fixture.ElasticConfigStep3()
+	want := golden.ElasticConfigStep3()
 	if got.Version == 0 {
 		t.Error("the agent served an unversioned state")
 	}

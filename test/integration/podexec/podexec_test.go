@@ -20,6 +20,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
+	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
 	"github.com/fluxscale/fluxscale/test/localcluster"
 )
 
@@ -84,7 +85,7 @@ func TestPodExecState(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(fixture.ElasticConfigStep3(), got, cmpopts.IgnoreFields(flux.State{}, "ObservedAt")); diff != "" {
+			if diff := cmp.Diff(golden.ElasticConfigStep3(), got, cmpopts.IgnoreFields(flux.State{}, "ObservedAt")); diff != "" {
 				t.Fatalf("State through pods/exec (-want +got):\n%s", diff)
 			}
 		}
