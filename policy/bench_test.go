@@ -79,7 +79,11 @@ func TestDecideAllocationsDoNotGrowWithJobs(t *testing.T) {
 	small, large := withJobs(10), withJobs(10_000)
 	a := testing.AllocsPerRun(50, func() { Decide(small) })
 	b := testing.AllocsPerRun(50, func() { Decide(large) })
-	if b > a {
-		t.Errorf("allocations per decision: %v with 10 jobs, %v with 10,000", a, b)
+	// Growth with the queue would show as thousands of allocations for 1,000 times the jobs.
+	// A couple may differ either way: under -race sync.Pool (fmt's buffers) drops items at
+	// random, and a message with longer numbers can grow its builder once more.
+	const slack = 2
+	if b > a+slack {
+		t.Errorf("allocations per decision: %v with 10 jobs, %v with 10,000 (more than %d apart)", a, b, slack)
 	}
 }
