@@ -25,19 +25,7 @@ import (
 // runs a job; ranks 4-5 never came up), and reads it back through the agent client.
 func TestAgentServesFluxState(t *testing.T) {
 	fluxPath := filepath.Join(fixture.BuildStandin(t), "flux")
-	root, err := fixture.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := fixture.Load(filepath.Join(root, "elastic-config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenario := t.TempDir()
-	commands := flux.NewCLI(nil, flux.CLIOptions{}).StateCommands()
-	if err := fixture.Compose(scenario, src, 3, commands); err != nil {
-		t.Fatal(err)
-	}
+	scenario := golden.ElasticConfigStep3Scenario(t)
 	t.Setenv("FLUXSTANDIN_DIR", scenario)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("t0ken\n"), 0o600); err != nil {

@@ -6,7 +6,6 @@ package podexec
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,19 +25,7 @@ import (
 
 func TestPodExecState(t *testing.T) {
 	standin := fixture.BuildStandin(t)
-	root, err := fixture.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := fixture.Load(filepath.Join(root, "elastic-config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenario := t.TempDir()
-	commands := flux.NewCLI(nil, flux.CLIOptions{}).StateCommands()
-	if err := fixture.Compose(scenario, src, 3, commands); err != nil {
-		t.Fatal(err)
-	}
+	scenario := golden.ElasticConfigStep3Scenario(t)
 	c := localcluster.StartForTest(t, localcluster.Options{
 		Nodes: 1,
 		ExecEnv: map[string]string{
@@ -62,7 +49,7 @@ func TestPodExecState(t *testing.T) {
 	if _, err := c.Client().CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		p, err := c.Client().CoreV1().Pods(ns).Get(ctx, podName, metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodRunning, err
 	})
