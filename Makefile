@@ -7,9 +7,9 @@ BIN := $(CURDIR)/bin
 TEST_ENV := FLUXSCALE_BIN=$(BIN) KUBEBUILDER_ASSETS=$(BIN)
 
 # A binary is rebuilt only when its tool module or the build script changes.
-ETCD_DEPS := test/tools/etcd/go.mod test/tools/etcd/go.sum hack/build-tool.sh
-KUBE_DEPS := test/tools/kube/go.mod test/tools/kube/go.sum hack/build-tool.sh
-KWOK_DEPS := test/tools/kwok/go.mod test/tools/kwok/go.sum hack/build-tool.sh
+ETCD_DEPS := test/tools/etcd/go.mod test/tools/etcd/go.sum test/tools/build-tool.sh
+KUBE_DEPS := test/tools/kube/go.mod test/tools/kube/go.sum test/tools/build-tool.sh
+KWOK_DEPS := test/tools/kwok/go.mod test/tools/kwok/go.sum test/tools/build-tool.sh
 # Only these kwok stages: pod-complete is left out so pods keep running.
 KWOK_STAGES := node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml
 
@@ -24,22 +24,22 @@ tools: $(TOOL_BINS)
 # After the first build the Go build cache makes rebuilds quick (about a minute each).
 $(BIN)/etcd: $(ETCD_DEPS)
 	@mkdir -p $(BIN)
-	@hack/build-tool.sh $@ test/tools/etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 \
+	@test/tools/build-tool.sh $@ test/tools/etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 \
 		"cold build ~2 min on 2 cores"
 
 $(BIN)/kube-apiserver: $(KUBE_DEPS)
 	@mkdir -p $(BIN)
-	@hack/build-tool.sh $@ test/tools/kube k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes \
+	@test/tools/build-tool.sh $@ test/tools/kube k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes \
 		"cold build ~5-10 min on 2 cores"
 
 $(BIN)/kube-controller-manager: $(KUBE_DEPS)
 	@mkdir -p $(BIN)
-	@hack/build-tool.sh $@ test/tools/kube k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes \
+	@test/tools/build-tool.sh $@ test/tools/kube k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes \
 		"~3-5 min more after kube-apiserver"
 
 $(BIN)/kwok: $(KWOK_DEPS)
 	@mkdir -p $(BIN)
-	@hack/build-tool.sh $@ test/tools/kwok sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok \
+	@test/tools/build-tool.sh $@ test/tools/kwok sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok \
 		"cold build ~2-3 min on 2 cores"
 
 # The stage configs live in kwok's module, not in its binary; copy them out of the module

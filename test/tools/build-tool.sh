@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds one pinned test binary from its tool module under test/tools (called by `make tools`).
-# Usage: hack/build-tool.sh OUT TOOL_DIR PACKAGE VERSION_MODULE HINT
+# Usage: test/tools/build-tool.sh OUT TOOL_DIR PACKAGE VERSION_MODULE HINT
 set -euo pipefail
 out=$1 dir=$2 pkg=$3 mod=$4 hint=$5
 name=$(basename "$out")
