@@ -154,7 +154,7 @@ func TestStateErrors(t *testing.T) {
 		{name: "unparsable line names command and line", runner: &scriptedRunner{answers: with(list, Result{Stdout: []byte("free 1 2 3 h\nallocated 0 0  \nbogus 0 0  \n")})},
 			wantInErr: `reading flux resource list -n -o '{state} {nnodes} {ncores} {ranks} {nodelist}': line 3 "bogus 0 0  ": unknown state "bogus"`},
 		{name: "unparsable jobs", runner: &scriptedRunner{answers: with(jobs, Result{Stdout: []byte("ƒ3mF5Nej SCHED 3 3\n")})},
-			wantInErr: "reading flux jobs -A --json: not a flux jobs JSON document"},
+			wantInErr: "reading flux jobs -A -c 0 --json: not a flux jobs JSON document"},
 		{name: "status misses a listed rank", runner: &scriptedRunner{answers: with(status, Result{Stdout: []byte("avail 3 0-2 h-[0-2] \n")})},
 			wantInErr: "rank 3 is in flux resource list but not in flux resource status"},
 	}
@@ -174,7 +174,7 @@ func TestCommandPrefix(t *testing.T) {
 	if _, err := cli.State(t.Context()); err == nil {
 		t.Fatal("State() with nothing scripted succeeded")
 	}
-	want := "env FLUX_URI=local:///mnt/flux/config/run/flux/local /mnt/flux/view/bin/flux jobs -A --json"
+	want := "env FLUX_URI=local:///mnt/flux/config/run/flux/local /mnt/flux/view/bin/flux jobs -A -c 0 --json"
 	if calls := runner.Calls(); !slices.Contains(calls, want) {
 		t.Errorf("commands run = %q, want one of them to be %q", calls, want)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // The formats below are the ones the Flux fixtures were captured with (see
-// ../shared/fixtures/flux, scenario elastic-config): every parser is tested on real output of
+// test/fluxstandin/fixture/testdata/flux, scenario elastic-config): every parser is tested on real output of
 // exactly these commands. No field may contain a space except the last ({reason}), so a
 // line splits on single spaces into fixed columns even when fields are empty.
 const (
@@ -23,9 +23,12 @@ func listColumns() []string { return []string{"state", "nnodes", "ncores", "rank
 // jobsArgs lists active (pending and running) jobs of every user as JSON. -A matters: the
 // exec'd user (often root, admitted as owner by the MiniCluster's allow-root-owner) is not
 // necessarily the user who submitted the jobs, and plain `flux jobs` lists only the caller's
-// own jobs, which would read as an empty queue. JSON, because a pending job's nnodes, ncores
-// and ranks are empty in the -o formats, which breaks column parsing.
-func jobsArgs() []string { return []string{"jobs", "-A", "--json"} }
+// own jobs, which would read as an empty queue. -c 0 matters too: flux jobs lists at most
+// 1,000 jobs by default and, with --json, cuts the rest silently (exit 0, no warning);
+// pending jobs come first, so running ones would be the ones lost and every count taken
+// from the list would be wrong (flux-core 0.88.0). JSON, because a pending job's nnodes,
+// ncores and ranks are empty in the -o formats, which breaks column parsing.
+func jobsArgs() []string { return []string{"jobs", "-A", "-c", "0", "--json"} }
 
 // statusArgs reads the resource service's view: online/offline and drain state per rank.
 func statusArgs() []string { return []string{"resource", "status", "-n", "-o", StatusFormat} }

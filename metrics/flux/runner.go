@@ -9,9 +9,10 @@ import (
 )
 
 // MaxOutputBytes bounds what a Runner keeps of one command's stdout or stderr. The largest
-// output we read is `flux jobs --json` (about 700 bytes per active job, and flux jobs lists
-// at most 1000 by default); a runaway command must not exhaust the controller's memory.
-const MaxOutputBytes = 8 << 20
+// output we read is `flux jobs -c 0 --json` (about 700 bytes per active job, and -c 0 lifts
+// flux jobs' default limit of 1,000): 64 MiB holds some 90,000 active jobs. A runaway
+// command must not exhaust the controller's memory.
+const MaxOutputBytes = 64 << 20
 
 // Result is what one command printed and how it exited.
 type Result struct {
