@@ -11,10 +11,10 @@ import (
 )
 
 // TestDecideElasticFixture rebuilds, by hand, the state captured in
-// ../shared/fixtures/flux/elastic-config (02_*): a MiniCluster of size 4 with maxSize 6, ranks
-// 0-3 up and 4-5 offline (avail*), J1 -N2 on ranks 0-1 and J2 -N1 on rank 2 running, J3 -N3,
-// J4 -N6 and J5 -N7 pending. QueueDepth needs 3 busy + 3 + 6 = 12 nodes, capped at 6; J5 can
-// never run on 6 nodes and is reported, not scaled for.
+// test/fluxstandin/fixture/testdata/flux/elastic-config (02_*): a MiniCluster of size 4 with
+// maxSize 6, ranks 0-3 up and 4-5 offline (avail*), J1 -N2 on ranks 0-1 and J2 -N1 on rank 2
+// running, J3 -N3, J4 -N6 and J5 -N7 pending. QueueDepth needs 3 busy + 3 + 6 = 12 nodes,
+// capped at 6; J5 can never run on 6 nodes and is reported, not scaled for.
 func TestDecideElasticFixture(t *testing.T) {
 	in := makeInput(4, 6).ranks(6, 4).alloc(0, 1, 2).obj()
 	in.Spec = v1alpha1.ScalingPolicySpec{MinSize: 1, MaxSize: 6} // every default

@@ -14,7 +14,8 @@ import (
 // TestElasticConfigScenario replays the fixtures' elastic-config scenario (a MiniCluster of
 // size 4, maxSize 6, 2 cores per node) and checks State against what Flux printed there:
 // 02_jobs_fmt, 02_resource_list_fmt, 03_resource_status_fmt, 03_resource_list_fmt and
-// 04_resource_status_fmt_after_job_end in ../shared/fixtures/flux/elastic-config.
+// 04_resource_status_fmt_after_job_end in
+// test/fluxstandin/fixture/testdata/flux/elastic-config.
 func TestElasticConfigScenario(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, Options{MaxSize: 6, InitialSize: 4, CoresPerNode: 2})
