@@ -43,8 +43,13 @@ func drainArgs(ranks RankSet, reason string) []string {
 	return []string{"resource", "drain", "-u", ranks.String(), reason}
 }
 
-// undrainArgs undrains ranks; Flux fails the whole request if any of them is not drained.
-func undrainArgs(ranks RankSet) []string { return []string{"resource", "undrain", ranks.String()} }
+// undrainArgs undrains ranks with -u (flux-core 0.81+): ranks that are not drained are
+// ignored. Without it Flux fails the whole request, undraining none, if any target is not
+// drained, with a message that names a rank or an idset ("rank 3 not drained", "ranks 0-2
+// not drained").
+func undrainArgs(ranks RankSet) []string {
+	return []string{"resource", "undrain", "-u", ranks.String()}
+}
 
 // CommandError is a flux command that ran and exited non-zero.
 type CommandError struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,46 +61,12 @@ func (c *CLI) Drain(ctx context.Context, ranks RankSet, reason string) error {
 	return err
 }
 
-// notDrained matches flux resource undrain's error for a target that is not drained
-// (flux-core 0.88: "flux-resource: ERROR: rank 3 not drained").
-var notDrained = regexp.MustCompile(`\brank (\d+) not drained\b`)
-
-// Undrain undrains ranks. It is idempotent: ranks that are not drained are left alone. Flux
-// rejects the whole request when any target is not drained, so on that error Undrain reads
-// which targets are drained and undrains just those.
+// Undrain undrains ranks. It is idempotent: ranks that are not drained are left alone
+// (flux resource undrain -u, see undrainArgs).
 func (c *CLI) Undrain(ctx context.Context, ranks RankSet) error {
 	if err := validateTargets(ranks); err != nil {
 		return err
 	}
 	_, err := c.output(ctx, c.argv(undrainArgs(ranks)))
-	var cmdErr *CommandError
-	if !errors.As(err, &cmdErr) || !notDrained.MatchString(cmdErr.Stderr) {
-		return err
-	}
-	out, err := c.output(ctx, c.argv(statusArgs()))
-	if err != nil {
-		return fmt.Errorf("after %w: %w", cmdErr, err)
-	}
-	rows, err := parseResourceStatus(out)
-	if err != nil {
-		return fmt.Errorf("after %w: reading %s: %w", cmdErr, quoteArgv(c.argv(statusArgs())), err)
-	}
-	var drained RankSet
-	for _, row := range rows {
-		if row.State == DrainDraining || row.State == DrainDrained {
-			drained = append(drained, row.Ranks...)
-		}
-	}
-	drained = NewRankSet(drained...)
-	var still RankSet
-	for _, r := range ranks {
-		if drained.Contains(r) {
-			still = append(still, r)
-		}
-	}
-	if len(still) == 0 {
-		return nil
-	}
-	_, err = c.output(ctx, c.argv(undrainArgs(still)))
 	return err
 }

@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -21,14 +22,12 @@ func TestDrainRunsRecordedCommand(t *testing.T) {
 	}
 }
 
-func TestUndrainRunsRecordedCommand(t *testing.T) {
-	// elastic-config step 5 recorded `flux resource undrain 2-3` (exit 0).
-	runner := newFixtureRunner(t, "elastic-config", 5)
+func TestUndrainRunsUndrainU(t *testing.T) {
+	runner := &scriptedRunner{answers: map[string]Result{"flux resource undrain -u 2-3": {}}}
 	if err := NewCLI(runner, CLIOptions{}).Undrain(t.Context(), RankRange(2, 4)); err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"flux", "resource", "undrain", "2-3"}}
-	if diff := cmp.Diff(want, runner.Calls()); diff != "" {
+	if diff := cmp.Diff([]string{"flux resource undrain -u 2-3"}, runner.Calls()); diff != "" {
 		t.Errorf("commands run (-want +got):\n%s", diff)
 	}
 }
@@ -87,49 +86,88 @@ func TestDrainValidates(t *testing.T) {
 	}
 }
 
-// TestUndrainIsIdempotent replays flux's answer to undraining a rank that is not drained
-// (drain step 06, "rank 3 not drained") and checks Undrain then undrains only the targets
-// flux resource status shows drained.
+// undrainRunner is a fake Runner for flux resource undrain that behaves as flux-core 0.88.0
+// does: a plain undrain fails, undraining none, when any target is not drained, with the
+// recorded message for one rank (drain step 06) or the plural one for several ("ranks 0-2
+// not drained"); -u undrains the drained targets and ignores the others. Ranks past size
+// fail with the recorded out-of-range message (drain step 10).
+type undrainRunner struct {
+	size    int32
+	drained RankSet
+	calls   []string
+}
+
+func (r *undrainRunner) Run(_ context.Context, argv []string) (Result, error) {
+	r.calls = append(r.calls, strings.Join(argv, " "))
+	args := argv[3:]
+	if !slices.Equal(argv[:3], []string{"flux", "resource", "undrain"}) || len(args) == 0 {
+		return Result{}, errors.New("undrainRunner: not an undrain: " + strings.Join(argv, " "))
+	}
+	ignore := args[0] == "-u"
+	if ignore {
+		args = args[1:]
+	}
+	targets, err := ParseRankSet(args[0])
+	if err != nil {
+		return Result{}, err
+	}
+	var notDrained RankSet
+	for _, rank := range targets {
+		if rank >= r.size {
+			return Result{ExitCode: 1, Stderr: []byte("flux-resource: ERROR: [Errno 22] idset is out of range\n")}, nil
+		}
+		if !r.drained.Contains(rank) {
+			notDrained = append(notDrained, rank)
+		}
+	}
+	if len(notDrained) > 0 && !ignore {
+		msg := "rank " + notDrained.String()
+		if len(notDrained) > 1 {
+			msg = "ranks " + notDrained.String()
+		}
+		return Result{ExitCode: 1, Stderr: []byte("flux-resource: ERROR: " + msg + " not drained\n")}, nil
+	}
+	var still RankSet
+	for _, rank := range r.drained {
+		if !targets.Contains(rank) {
+			still = append(still, rank)
+		}
+	}
+	r.drained = still
+	return Result{}, nil
+}
+
+// TestUndrainIsIdempotent undrains sets of ranks of which any part may be drained, twice:
+// both times succeed and leave every target undrained and every other rank as it was.
 func TestUndrainIsIdempotent(t *testing.T) {
 	s := loadScenario(t, "drain")
-	status := strings.Join(ourReads()[1], " ")
-	notDrained3 := Result{ExitCode: 1, Stderr: recordedStderr(t, s, "06_undrain_3_again")}
+	// The fake's singular message must be flux's.
+	if got, want := strings.TrimSpace(string(recordedStderr(t, s, "06_undrain_3_again"))), "flux-resource: ERROR: rank 3 not drained"; got != want {
+		t.Fatalf("recorded message %q, the fake prints %q", got, want)
+	}
 	tests := []struct {
-		name      string
-		ranks     RankSet
-		answers   map[string]Result
-		wantCalls []string
+		name        string
+		drained     RankSet
+		ranks       RankSet
+		wantDrained RankSet
 	}{
-		{
-			name:  "nothing left to undrain",
-			ranks: RankSet{3},
-			answers: map[string]Result{
-				"flux resource undrain 3": notDrained3,
-				status:                    {Stdout: recorded(t, s, "07_undrained_resource_status_fmt_nohdr", ourReads()[1])},
-			},
-			wantCalls: []string{"flux resource undrain 3", status},
-		},
-		{
-			// Flux names the first target that is not drained; the message is the recorded
-			// one with that rank.
-			name:  "some targets still drained",
-			ranks: RankSet{2, 3},
-			answers: map[string]Result{
-				"flux resource undrain 2-3": {ExitCode: 1, Stderr: []byte(strings.Replace(string(notDrained3.Stderr), "rank 3", "rank 2", 1))},
-				status:                      {Stdout: recorded(t, s, "05_drained_resource_status_fmt_nohdr", ourReads()[1])},
-				"flux resource undrain 3":   {},
-			},
-			wantCalls: []string{"flux resource undrain 2-3", status, "flux resource undrain 3"},
-		},
+		{name: "all targets drained", drained: RankSet{2, 3}, ranks: RankSet{2, 3}},
+		{name: "no target drained", drained: RankSet{1}, ranks: RankSet{3}, wantDrained: RankSet{1}},
+		// flux-core 0.88.0: `flux resource undrain 0-3` fails with "ranks 0-2 not drained".
+		{name: "only the last of several drained", drained: RankSet{3}, ranks: RankRange(0, 4)},
+		{name: "some drained, others kept", drained: RankSet{0, 2, 5}, ranks: RankSet{1, 2, 3}, wantDrained: RankSet{0, 5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			runner := &scriptedRunner{answers: tt.answers}
-			if err := NewCLI(runner, CLIOptions{}).Undrain(t.Context(), tt.ranks); err != nil {
-				t.Fatal(err)
+			runner := &undrainRunner{size: 6, drained: tt.drained}
+			cli := NewCLI(runner, CLIOptions{})
+			for range 2 {
+				if err := cli.Undrain(t.Context(), tt.ranks); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if diff := cmp.Diff(tt.wantCalls, runner.Calls()); diff != "" {
-				t.Errorf("commands run (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.wantDrained, runner.drained); diff != "" {
+				t.Errorf("drained ranks after Undrain(%v) (-want +got):\n%s", tt.ranks, diff)
 			}
 		})
 	}
@@ -138,13 +176,13 @@ func TestUndrainIsIdempotent(t *testing.T) {
 func TestUndrainOtherFailuresAreErrors(t *testing.T) {
 	s := loadScenario(t, "drain")
 	runner := &scriptedRunner{answers: map[string]Result{
-		"flux resource undrain 9": {ExitCode: 1, Stderr: recordedStderr(t, s, "10_drain_bad_rank")},
+		"flux resource undrain -u 9": {ExitCode: 1, Stderr: recordedStderr(t, s, "10_drain_bad_rank")},
 	}}
 	err := NewCLI(runner, CLIOptions{}).Undrain(t.Context(), RankSet{9})
 	if err == nil || !strings.Contains(err.Error(), "idset is out of range") {
 		t.Fatalf("Undrain(9) = %v, want flux's out-of-range error", err)
 	}
-	if calls := runner.Calls(); !slices.Equal(calls, []string{"flux resource undrain 9"}) {
+	if calls := runner.Calls(); !slices.Equal(calls, []string{"flux resource undrain -u 9"}) {
 		t.Errorf("commands run = %q, want only the undrain", calls)
 	}
 }
