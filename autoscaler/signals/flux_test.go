@@ -49,6 +49,21 @@ func TestFluxInput(t *testing.T) {
 			CoresPerNode: 2,
 		},
 	}, {
+		// A held job (SCHED, priority 0) is in neither the pending list nor the counts.
+		name: "held jobs are not demand",
+		in: flux.State{
+			Counts: flux.Counts{Sched: 1, Held: 2},
+			Jobs: []flux.Job{
+				{ID: "ƒH1", State: flux.JobSched, NNodes: 4, Held: true},
+				{ID: "ƒP", State: flux.JobSched, NNodes: 1},
+				{ID: "ƒH2", State: flux.JobSched, NCores: 8, Held: true},
+			},
+		},
+		want: &policy.FluxState{
+			Counts:  policy.QueueCounts{Sched: 1},
+			Pending: []policy.PendingJob{{ID: "ƒP", NNodes: 1}},
+		},
+	}, {
 		name: "counts-only source has no ranks",
 		in: flux.State{
 			Counts: flux.Counts{Sched: 7, Run: 2},

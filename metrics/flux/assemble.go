@@ -113,10 +113,14 @@ func coresPerNode(list resourceList) int32 {
 	return int32((int64(list.Free.NCores) + int64(list.Allocated.NCores)) / int64(len(up)))
 }
 
-// countJobs counts active jobs per state.
+// countJobs counts active jobs per state, held jobs apart.
 func countJobs(jobs []Job) Counts {
 	var c Counts
 	for _, j := range jobs {
+		if j.Held {
+			c.Held++
+			continue
+		}
 		switch j.State {
 		case JobDepend:
 			c.Depend++

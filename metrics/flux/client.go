@@ -51,16 +51,21 @@ type State struct {
 	Nodes NodeCounts `json:"nodes"`
 }
 
-// Counts are jobs per Flux job state.
+// Counts are jobs per Flux job state. Held jobs are counted apart from Sched: Flux's own
+// SCHED count (flux jobs --stats-only) is Sched + Held.
 type Counts struct {
 	Depend   int32 `json:"depend"`
 	Priority int32 `json:"priority"`
-	Sched    int32 `json:"sched"`
-	Run      int32 `json:"run"`
-	Cleanup  int32 `json:"cleanup"`
+	// Sched are SCHED jobs that are not held: the scheduler has their requests.
+	Sched int32 `json:"sched"`
+	// Held are SCHED jobs held at priority 0 (see Job.Held); never demand. Sources that
+	// only have Flux's counts cannot tell them and report 0.
+	Held    int32 `json:"held"`
+	Run     int32 `json:"run"`
+	Cleanup int32 `json:"cleanup"`
 }
 
-// Pending is the number of jobs waiting for resources.
+// Pending is the number of jobs waiting for resources; held jobs are not.
 func (c Counts) Pending() int32 { return c.Depend + c.Priority + c.Sched }
 
 // Job states as Flux prints them.
@@ -86,11 +91,16 @@ type Job struct {
 	NTasks int32 `json:"ntasks"`
 	// Ranks the job runs on (running jobs only).
 	Ranks RankSet `json:"ranks,omitempty"`
+	// Held is true for a SCHED job with priority 0 (submitted with --urgency=hold, or held
+	// with flux job urgency ID hold): the scheduler gets no request for it until it is
+	// released, so it is not demand.
+	Held bool `json:"held,omitempty"`
 }
 
-// Pending reports whether the job waits for resources.
+// Pending reports whether the job waits for resources. A held job does not: it waits for
+// someone to release it.
 func (j Job) Pending() bool {
-	return j.State == JobDepend || j.State == JobPriority || j.State == JobSched
+	return (j.State == JobDepend || j.State == JobPriority || j.State == JobSched) && !j.Held
 }
 
 // Rank is one broker rank's state.

@@ -23,6 +23,9 @@ type jobJSON struct {
 	NTasks *int64  `json:"ntasks"`
 	NCores *int64  `json:"ncores"`
 	Ranks  *string `json:"ranks"`
+	// Priority is the job's priority once the job manager assigned one (flux jobs prints
+	// it from PRIORITY on); 0 holds the job (urgency 0, `flux job urgency ID hold`).
+	Priority *int64 `json:"priority"`
 }
 
 // parseJobs reads `flux jobs --json` output and returns the active jobs in Flux's order.
@@ -61,7 +64,9 @@ func (j jobJSON) job() (job Job, active bool, err error) {
 	default:
 		return Job{}, false, fmt.Errorf("unknown state %q", j.State)
 	}
-	job = Job{ID: j.JobID, State: j.State}
+	// A held job sits in SCHED with priority 0 and the scheduler gets no request for it
+	// (flux queue status -v: 0 alloc requests pending on flux-core 0.88.0).
+	job = Job{ID: j.JobID, State: j.State, Held: j.State == JobSched && j.Priority != nil && *j.Priority == 0}
 	for _, f := range []struct {
 		name string
 		in   *int64
