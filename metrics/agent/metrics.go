@@ -12,8 +12,9 @@ import (
 type stateCollector struct {
 	store *store
 
-	jobs, pendingNodes, nodes, size, coresPerNode, version *prometheus.Desc
-	lastSuccess, lastDuration, lastTime, reads             *prometheus.Desc
+	jobs, pendingNodes, heldJobs, unsatisfiableJobs *prometheus.Desc
+	nodes, size, coresPerNode, version              *prometheus.Desc
+	lastSuccess, lastDuration, lastTime, reads      *prometheus.Desc
 }
 
 func newStateCollector(s *store) *stateCollector {
@@ -24,7 +25,12 @@ func newStateCollector(s *store) *stateCollector {
 		store: s,
 		jobs:  desc("jobs", "Active Flux jobs by state.", "state"),
 		pendingNodes: desc("pending_nodes",
-			"Nodes the pending jobs ask for; a job that gave only tasks or cores counts ceil(cores / cores per node)."),
+			"Nodes the pending jobs ask for, as the queueDepth policy counts them: a job's node count, else "+
+				"ceil(cores / cores per node), else 1. Held and unsatisfiable jobs are left out."),
+		heldJobs: desc("held_jobs",
+			"SCHED jobs held at priority 0 (urgency hold): the scheduler has no request for them, so they are not demand."),
+		unsatisfiableJobs: desc("unsatisfiable_jobs",
+			"Pending jobs asking for more nodes than Flux has ranks (size): they can never run, and pending_nodes leaves them out."),
 		nodes: desc("nodes", "Flux ranks by state. The states overlap: up and down split all ranks; "+
 			"free and allocated are among up, except that a draining rank is allocated and down; "+
 			"offline, draining and drained are per-rank states.", "state"),
@@ -39,8 +45,8 @@ func newStateCollector(s *store) *stateCollector {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.jobs, c.pendingNodes, c.nodes, c.size, c.coresPerNode,
-		c.version, c.lastSuccess, c.lastDuration, c.lastTime, c.reads} {
+	for _, d := range []*prometheus.Desc{c.jobs, c.pendingNodes, c.heldJobs, c.unsatisfiableJobs,
+		c.nodes, c.size, c.coresPerNode, c.version, c.lastSuccess, c.lastDuration, c.lastTime, c.reads} {
 		ch <- d
 	}
 }
@@ -75,7 +81,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	} {
 		gauge(c.jobs, float64(n), state)
 	}
-	gauge(c.pendingNodes, float64(pendingNodeDemand(st)))
+	d := pendingDemand(st)
+	gauge(c.pendingNodes, float64(d.Nodes))
+	gauge(c.heldJobs, float64(st.Counts.Held))
+	gauge(c.unsatisfiableJobs, float64(d.Unsatisfiable))
 	var offline, draining, drained int
 	for _, r := range st.Ranks {
 		if !r.Online {
@@ -96,26 +105,37 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// pendingNodeDemand sums the nodes pending jobs ask for. A job that gave no node count asks for
-// its cores (or, failing that, one core per task) spread over whole ranks.
-func pendingNodeDemand(st flux.State) int64 {
-	var total int64
+// demand is what the pending jobs ask for.
+type demand struct {
+	// Nodes is the node demand of the pending jobs that can run.
+	Nodes int64
+	// Unsatisfiable counts pending jobs larger than the instance.
+	Unsatisfiable int
+}
+
+// pendingDemand sums the nodes pending jobs ask for the way the queueDepth policy does
+// (policy's jobNodes): a job's node count, else its cores spread over whole ranks, else one
+// node; held jobs are not pending (flux.Job.Pending). A job asking for more nodes than Flux
+// has ranks can never run and is counted apart, as policy leaves out jobs larger than the
+// max size; the agent knows no policy, so Size (the MiniCluster's maxSize) is its max.
+func pendingDemand(st flux.State) demand {
+	var d demand
 	for _, j := range st.Jobs {
 		if !j.Pending() {
 			continue
 		}
-		cores := int64(j.NCores)
-		if cores == 0 {
-			cores = int64(j.NTasks)
-		}
+		n := int64(1)
 		switch {
 		case j.NNodes > 0:
-			total += int64(j.NNodes)
-		case cores > 0 && st.CoresPerNode > 0:
-			total += (cores + int64(st.CoresPerNode) - 1) / int64(st.CoresPerNode)
-		default:
-			total++
+			n = int64(j.NNodes)
+		case j.NCores > 0 && st.CoresPerNode > 0:
+			n = max((int64(j.NCores)+int64(st.CoresPerNode)-1)/int64(st.CoresPerNode), 1)
 		}
+		if st.Size > 0 && n > int64(st.Size) {
+			d.Unsatisfiable++
+			continue
+		}
+		d.Nodes += n
 	}
-	return total
+	return d
 }

@@ -74,8 +74,10 @@ func TestMetrics(t *testing.T) {
 		want map[string]float64
 	}{
 		{name: "fluxscale_agent_jobs", want: map[string]float64{"depend": 0, "priority": 0, "sched": 3, "run": 2, "cleanup": 0}},
-		// 3 + 6 nodes asked, plus 3 tasks at 2 cores per node: 2 nodes.
-		{name: "fluxscale_agent_pending_nodes", want: map[string]float64{"": 11}},
+		// 3 + 6 nodes asked, plus 1 for the job that gave only tasks (policy's count).
+		{name: "fluxscale_agent_pending_nodes", want: map[string]float64{"": 10}},
+		{name: "fluxscale_agent_held_jobs", want: map[string]float64{"": 0}},
+		{name: "fluxscale_agent_unsatisfiable_jobs", want: map[string]float64{"": 0}},
 		{name: "fluxscale_agent_nodes", want: map[string]float64{
 			"up": 2, "down": 4, "free": 0, "allocated": 3, "offline": 2, "draining": 1, "drained": 1}},
 		{name: "fluxscale_agent_size", want: map[string]float64{"": 6}},
@@ -109,23 +111,32 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-func TestPendingNodeDemand(t *testing.T) {
+func TestPendingDemand(t *testing.T) {
 	tests := []struct {
 		name string
 		jobs []flux.Job
 		cpn  int32
-		want int64
+		size int32
+		want demand
 	}{
-		{name: "node counts", cpn: 2, want: 5, jobs: []flux.Job{{State: flux.JobSched, NNodes: 2}, {State: flux.JobDepend, NNodes: 3}}},
-		{name: "running jobs do not count", cpn: 2, want: 0, jobs: []flux.Job{{State: flux.JobRun, NNodes: 2}}},
-		{name: "cores round up to nodes", cpn: 4, want: 2, jobs: []flux.Job{{State: flux.JobSched, NCores: 5}}},
-		{name: "tasks when no cores", cpn: 4, want: 1, jobs: []flux.Job{{State: flux.JobPriority, NTasks: 3}}},
-		{name: "unknown cores per node", cpn: 0, want: 1, jobs: []flux.Job{{State: flux.JobSched, NCores: 64}}},
+		{name: "node counts", cpn: 2, size: 6, want: demand{Nodes: 5}, jobs: []flux.Job{{State: flux.JobSched, NNodes: 2}, {State: flux.JobDepend, NNodes: 3}}},
+		{name: "running jobs do not count", cpn: 2, size: 6, want: demand{}, jobs: []flux.Job{{State: flux.JobRun, NNodes: 2}}},
+		{name: "cores round up to nodes", cpn: 4, size: 6, want: demand{Nodes: 2}, jobs: []flux.Job{{State: flux.JobSched, NCores: 5}}},
+		// policy has no task count: a job with neither nodes nor cores asks for one node.
+		{name: "tasks only is one node", cpn: 1, size: 6, want: demand{Nodes: 1}, jobs: []flux.Job{{State: flux.JobPriority, NTasks: 3}}},
+		{name: "unknown cores per node", cpn: 0, size: 6, want: demand{Nodes: 1}, jobs: []flux.Job{{State: flux.JobSched, NCores: 64}}},
+		// The elastic-config fixtures: a 7-node job in a MiniCluster of maxSize 6.
+		{name: "unsatisfiable jobs apart", cpn: 2, size: 6, want: demand{Nodes: 9, Unsatisfiable: 2}, jobs: []flux.Job{
+			{State: flux.JobSched, NNodes: 3}, {State: flux.JobSched, NNodes: 6}, {State: flux.JobSched, NNodes: 7},
+			{State: flux.JobSched, NCores: 14}}},
+		{name: "held jobs are not demand", cpn: 2, size: 6, want: demand{Nodes: 1}, jobs: []flux.Job{
+			{State: flux.JobSched, NNodes: 4, Held: true}, {State: flux.JobSched, NNodes: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := pendingNodeDemand(flux.State{Jobs: tt.jobs, CoresPerNode: tt.cpn}); got != tt.want {
-				t.Errorf("pendingNodeDemand = %d, want %d", got, tt.want)
+			got := pendingDemand(flux.State{Jobs: tt.jobs, CoresPerNode: tt.cpn, Size: tt.size})
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("pendingDemand (-want +got):\n%s", diff)
 			}
 		})
 	}

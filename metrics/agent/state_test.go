@@ -129,3 +129,20 @@ func TestVersionsAfterRestart(t *testing.T) {
 		t.Errorf("version %d loses increments as a float64", first.State.Version)
 	}
 }
+
+// TestEmptyQueueServesEmptyList: a Flux with no active job reads as Jobs nil (parseJobs of
+// `{"jobs": []}`); the agent serves it as "jobs": [], never null.
+func TestEmptyQueueServesEmptyList(t *testing.T) {
+	a := newTestAgent(t)
+	st := sampleState(a.clock.Now())
+	st.Jobs, st.Counts = nil, flux.Counts{}
+	a.source.set(st, nil)
+	a.read(t)
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(mustOK(t, a, PathState), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(doc["jobs"]); got != "[]" {
+		t.Errorf(`served "jobs": %s, want []`, got)
+	}
+}

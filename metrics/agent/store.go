@@ -55,6 +55,11 @@ func (s *store) publish(st flux.State, err error, info readInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastRead = info
+	if st.Jobs == nil {
+		// An empty queue is served as "jobs": [], not null: clients read the list without
+		// a null check.
+		st.Jobs = []flux.Job{}
+	}
 	wake := (err == nil) != (s.err == nil)
 	s.err = err
 	if err != nil {
