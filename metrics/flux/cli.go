@@ -21,11 +21,16 @@ type CLIOptions struct {
 
 // CLI is a Client that runs the flux command line tools through a Runner. Each State runs
 // three commands at once (flux jobs, flux resource status, flux resource list): one round
-// trip of latency, three execs of cost.
+// trip of latency, three execs of cost. Before its first State, Drain or Undrain it runs
+// `flux version` and fails on a flux-core older than MinVersion (see CheckVersion); after
+// a check succeeds it is not repeated.
 type CLI struct {
 	runner  Runner
 	command []string
 	clock   clock.PassiveClock
+
+	versionMu sync.Mutex
+	versionOK bool
 }
 
 var _ Client = (*CLI)(nil)
@@ -58,6 +63,9 @@ func MiniClusterCommand(mountPath string) []string {
 // State reads Flux's queue and resources. It fails, naming the command and the offending
 // line, when a command fails or prints something it does not understand.
 func (c *CLI) State(ctx context.Context) (State, error) {
+	if err := c.ensureVersion(ctx); err != nil {
+		return State{}, err
+	}
 	reads := c.StateCommands()
 	outs := make([][]byte, len(reads))
 	errs := make([]error, len(reads))
@@ -87,10 +95,14 @@ func (c *CLI) State(ctx context.Context) (State, error) {
 }
 
 // StateCommands returns the commands State runs, in the order it reads them: flux jobs,
-// flux resource status, flux resource list.
+// flux resource status, flux resource list (after the client's one flux version check,
+// VersionCommand).
 func (c *CLI) StateCommands() [][]string {
 	return [][]string{c.argv(jobsArgs()), c.argv(statusArgs()), c.argv(listArgs())}
 }
+
+// VersionCommand returns the command the client's version check runs.
+func (c *CLI) VersionCommand() []string { return c.argv(versionArgs()) }
 
 // argv prefixes a flux subcommand with the configured flux command.
 func (c *CLI) argv(args []string) []string { return slices.Concat(c.command, args) }

@@ -57,6 +57,9 @@ func (c *CLI) Drain(ctx context.Context, ranks RankSet, reason string) error {
 	if err := ValidateDrainReason(reason); err != nil {
 		return err
 	}
+	if err := c.ensureVersion(ctx); err != nil {
+		return err
+	}
 	_, err := c.output(ctx, c.argv(drainArgs(ranks, reason)))
 	return err
 }
@@ -65,6 +68,9 @@ func (c *CLI) Drain(ctx context.Context, ranks RankSet, reason string) error {
 // (flux resource undrain -u, see undrainArgs).
 func (c *CLI) Undrain(ctx context.Context, ranks RankSet) error {
 	if err := validateTargets(ranks); err != nil {
+		return err
+	}
+	if err := c.ensureVersion(ctx); err != nil {
 		return err
 	}
 	_, err := c.output(ctx, c.argv(undrainArgs(ranks)))

@@ -98,6 +98,9 @@ type undrainRunner struct {
 }
 
 func (r *undrainRunner) Run(_ context.Context, argv []string) (Result, error) {
+	if res, ok := answerVersion(argv); ok {
+		return res, nil
+	}
 	r.calls = append(r.calls, strings.Join(argv, " "))
 	args := argv[3:]
 	if !slices.Equal(argv[:3], []string{"flux", "resource", "undrain"}) || len(args) == 0 {

@@ -95,6 +95,9 @@ func newFixtureRunner(t testing.TB, scenario string, step int) *fixtureRunner {
 }
 
 func (r *fixtureRunner) Run(_ context.Context, argv []string) (Result, error) {
+	if res, ok := answerVersion(argv); ok {
+		return res, nil
+	}
 	r.mu.Lock()
 	r.calls = append(r.calls, slices.Clone(argv))
 	r.mu.Unlock()
@@ -109,4 +112,35 @@ func (r *fixtureRunner) Calls() [][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.calls)
+}
+
+// recordedVersion is `flux version` as flux-core 0.88.0 printed it (idle scenario).
+var recordedVersion = sync.OnceValues(func() ([]byte, error) {
+	root, err := fixture.Root()
+	if err != nil {
+		return nil, err
+	}
+	s, err := fixture.Load(filepath.Join(root, "idle"))
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.Read("version")
+	if err != nil {
+		return nil, err
+	}
+	return out.Stdout, nil
+})
+
+// answerVersion answers the client's one-time `flux version` check with the recorded 0.88.0
+// output, for the test fakes whose tests are about other commands: those fakes neither
+// script nor record it. version_test.go tests the check itself.
+func answerVersion(argv []string) (Result, bool) {
+	if len(argv) == 0 || argv[len(argv)-1] != "version" {
+		return Result{}, false
+	}
+	out, err := recordedVersion()
+	if err != nil {
+		return Result{ExitCode: 1, Stderr: []byte("test fake: no recorded flux version: " + err.Error())}, true
+	}
+	return Result{Stdout: out}, true
 }

@@ -16,6 +16,9 @@ type cappingRunner struct {
 }
 
 func (r cappingRunner) Run(_ context.Context, argv []string) (Result, error) {
+	if res, ok := answerVersion(argv); ok {
+		return res, nil
+	}
 	switch {
 	case slices.Contains(argv, "jobs"):
 		var jobs []string
