@@ -14,7 +14,7 @@ KWOK_DEPS := test/tools/kwok/go.mod test/tools/kwok/go.sum test/tools/build-tool
 KWOK_STAGES := node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml
 
 TOOL_BINS := $(BIN)/etcd $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kwok \
-	$(BIN)/kwok-stages/.stamp
+	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux
 
 .PHONY: tools generate manifests vet fmt-check test bench demo build docker-build
 
@@ -50,6 +50,11 @@ $(BIN)/kwok-stages/.stamp: test/tools/kwok/go.mod test/tools/kwok/go.sum
 	@dir=$$(cd test/tools/kwok && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok) && \
 	for s in $(KWOK_STAGES); do install -m 0644 "$$dir/kustomize/stage/$$s" $(BIN)/kwok-stages/; done
 	@touch $@
+
+# flux-core is C: it is built once into a cache outside the clone, keyed by the source's
+# checksum, and bin/flux-core links to it (test/tools/flux-core/build.sh says where from).
+$(BIN)/flux-core/bin/flux: test/tools/flux-core/build.sh
+	@test/tools/flux-core/build.sh $(BIN)/flux-core
 
 generate:
 	go tool controller-gen object paths=./api/...
