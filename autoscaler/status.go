@@ -15,7 +15,10 @@ import (
 
 // Signal names in status.signals.
 const (
-	signalPendingJobs   = "flux.pendingJobs"
+	signalPendingJobs = "flux.pendingJobs"
+	// signalHeldJobs counts held jobs (priority 0, e.g. --urgency=hold): they sit in SCHED but
+	// are not demand, so they are shown apart from flux.pendingJobs.
+	signalHeldJobs      = "flux.heldJobs"
 	signalRunningJobs   = "flux.runningJobs"
 	signalNodesUp       = "flux.nodesUp"
 	signalNodesFree     = "flux.nodesFree"
@@ -26,7 +29,7 @@ const (
 // fluxSignals are the signals read from Flux; their lastUpdate is the last good read, which
 // a restarted controller takes as FluxLastGood.
 func fluxSignals() []string {
-	return []string{signalPendingJobs, signalRunningJobs, signalNodesUp, signalNodesFree, signalNodesAlloc}
+	return []string{signalPendingJobs, signalHeldJobs, signalRunningJobs, signalNodesUp, signalNodesFree, signalNodesAlloc}
 }
 
 // newStatus is old with what o saw and did. Conditions carry o.generation and transition at
@@ -79,6 +82,7 @@ func signalStatuses(o *outcome) []v1alpha1.SignalStatus {
 		if f.state != nil {
 			s := f.state
 			values[signalPendingJobs] = itoa(s.Counts.Pending())
+			values[signalHeldJobs] = itoa(s.Counts.Held)
 			values[signalRunningJobs] = itoa(s.Counts.Run + s.Counts.Cleanup)
 			values[signalNodesUp] = itoa(s.Nodes.Up)
 			values[signalNodesFree] = itoa(s.Nodes.Free)

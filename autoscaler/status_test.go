@@ -34,7 +34,7 @@ func eventSummary(evs []eventRecord) []string {
 }
 
 func freshState(pending int32) *flux.State {
-	return &flux.State{PerRank: true, Counts: flux.Counts{Sched: pending, Run: 1}, Nodes: flux.NodeCounts{Up: 2, Free: 1, Allocated: 1}}
+	return &flux.State{PerRank: true, Counts: flux.Counts{Sched: pending, Held: 2, Run: 1}, Nodes: flux.NodeCounts{Up: 2, Free: 1, Allocated: 1}}
 }
 
 func withinRange(desired int32) *policy.Decision {
@@ -95,6 +95,10 @@ func TestNewStatusAndEvents(t *testing.T) {
 			pending := st.Signals[0]
 			if pending.Name != signalPendingJobs || pending.Value != "5" || !pending.Healthy || pending.LastUpdate == nil {
 				t.Errorf("pending signal: %+v", pending)
+			}
+			// Held jobs are shown apart from the pending ones, which leave them out.
+			if held := st.Signals[1]; held.Name != signalHeldJobs || held.Value != "2" || !held.Healthy {
+				t.Errorf("held signal: %+v", held)
 			}
 		},
 	}, {
