@@ -15,7 +15,9 @@ import (
 //  2. combine: Max (default) or Min; with no recommendation, minSize, or Current when a
 //     policy lacked data (never shrink on partial signals, as HPA does with invalid metrics)
 //  3. tolerance: a change within the direction's tolerance keeps Current
-//  4. stabilize: HPA windows over the recorded recommendations
+//  4. stabilize: HPA windows over the recorded recommendations; with none on record, the
+//     current size at now is recorded first (HPA's recordInitialRecommendation), so a new
+//     policy never shrinks its target inside the scale-down window
 //  5. rate-limit: HPA policies over the recorded scale events
 //  6. hints: Exact sets, Floor raises; both bypass steps 4-5
 //  7. fallback: after Flux state has been missing for fallback.afterSeconds
@@ -63,6 +65,7 @@ type decider struct {
 }
 
 func (d *decider) decide() Decision {
+	d.seedHistory()
 	size := d.recommend()
 	size = d.combineHold(size)
 	size = d.tolerate(size)

@@ -20,6 +20,18 @@ func (d *decider) history(recorded int32) History {
 	}
 }
 
+// seedHistory is HPA's recordInitialRecommendation: with no recommendation on record (a
+// new policy, or windows that were 0 until now) the windows see the current size at now,
+// and so does the stored history. A shrink right after a policy is created then waits the
+// scale-down window, as HPA's does after an HPA is created; growth waits only the scale-up
+// window (0 by default). Only d's copy of Input.History changes, never the caller's.
+func (d *decider) seedHistory() {
+	if len(d.in.History.Recommendations) > 0 || max(d.s.up.windowSeconds, d.s.down.windowSeconds) <= 0 {
+		return
+	}
+	d.in.History.Recommendations = []TimedSize{{Time: d.nowSec, Size: d.current}}
+}
+
 // keepRecommendations keeps the recommendations within the longest window, then only those
 // that can still decide a window: a recommendation is needed only while it is strictly
 // below every newer one (the scale-up minimum) or strictly above every newer one (the

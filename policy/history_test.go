@@ -59,7 +59,9 @@ func TestHistoryRecommendations(t *testing.T) {
 // and the windows computed from the kept ones equal those computed from all.
 func TestHistoryBoundedAndExact(t *testing.T) {
 	b := &v1alpha1.ScalingBehavior{ScaleUp: scaling(3600, ""), ScaleDown: scaling(3600, "")}
-	var all, kept []TimedSize
+	// The first decision finds nothing on record and records the current size first.
+	all := []TimedSize{{Time: t0, Size: 50}}
+	var kept []TimedSize
 	for i := range 3000 {
 		now := t0.Add(time.Duration(i) * time.Second)
 		rec := int32((i*7919)%97 + 1) // a deterministic jumble of sizes in [1, 97]
@@ -164,5 +166,44 @@ func TestHistoryRoundTrip(t *testing.T) {
 	}
 	if len(h.Recommendations) != 2 || len(h.ScaleEvents) != 2 {
 		t.Errorf("History = %+v, want 2 recommendations and 2 events", h)
+	}
+}
+
+// TestNewPolicyWaitsTheScaleDownWindow (issue 19, item 8): a policy created next to a 2-pod
+// MiniCluster with an empty queue must not cut it to 1 at once. HPA seeds a new HPA's
+// history with the current replica count (recordInitialRecommendation), so the shrink waits
+// the default 300 s scale-down window; growth is not delayed (the scale-up window is 0).
+func TestNewPolicyWaitsTheScaleDownWindow(t *testing.T) {
+	current := int32(2)
+	var h History
+	shrunkAt := time.Duration(-1)
+	for at := time.Duration(0); at <= 600*time.Second; at += 15 * time.Second {
+		in := makeInput(current, 10).behavior(nil).obj() // HPA defaults, nothing on record
+		in.Now = t0.Add(at)
+		in.History = h
+		d := Decide(in)
+		h = d.History
+		if d.Scale {
+			current, shrunkAt = d.Desired, at
+			break
+		}
+		if d.Desired != 2 || d.Limit != v1alpha1.ReasonScaleDownStabilized {
+			t.Fatalf("at t0+%s: Desired, Limit = %d, %s; want 2, ScaleDownStabilized (%s)", at, d.Desired, d.Limit, d.Message)
+		}
+		if at == 0 {
+			// The seed, then the queue's 0 (minSize raises Desired to 1 after the window).
+			want := []TimedSize{{Time: t0, Size: 2}, {Time: t0, Size: 0}}
+			if diff := cmp.Diff(want, d.History.Recommendations); diff != "" {
+				t.Errorf("first decision's recommendations (-want +got):\n%s", diff)
+			}
+		}
+	}
+	if current != 1 || shrunkAt != 300*time.Second {
+		t.Errorf("shrank to %d at t0+%s, want 1 at t0+300s", current, shrunkAt)
+	}
+
+	grow := makeInput(2, 10).pending(4).behavior(nil).obj()
+	if d := Decide(grow); d.Desired != 4 || !d.Scale {
+		t.Errorf("growth with nothing on record: Desired, Scale = %d, %v; want 4, true (%s)", d.Desired, d.Scale, d.Message)
 	}
 }
