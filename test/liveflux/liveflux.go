@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fluxscale/fluxscale/test/localcluster"
 )
 
 // Options configures an instance.
@@ -39,28 +41,15 @@ type Instance struct {
 	output *bytes.Buffer
 }
 
-// Prefix finds the flux-core install: $FLUXSCALE_BIN/flux-core, else bin/flux-core at the
-// module root. It skips nothing: a missing install is a failure, because `make test` builds
-// it (run `make tools`).
+// findPrefix finds the flux-core install: flux-core in the binaries directory of `make
+// tools` ($FLUXSCALE_BIN, else bin/ at the module root). A missing install is a failure, not
+// a skip: `make test` builds it.
 func findPrefix() (string, error) {
-	if bin := os.Getenv("FLUXSCALE_BIN"); bin != "" {
-		return checkPrefix(filepath.Join(bin, "flux-core"))
+	bin := localcluster.BinDir()
+	if bin == "" {
+		return "", errors.New("not inside the fluxscale module; set FLUXSCALE_BIN")
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if mod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			bytes.HasPrefix(mod, []byte("module github.com/fluxscale/fluxscale\n")) {
-			return checkPrefix(filepath.Join(dir, "bin", "flux-core"))
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the fluxscale module; set FLUXSCALE_BIN")
-		}
-		dir = parent
-	}
+	return checkPrefix(filepath.Join(bin, "flux-core"))
 }
 
 func checkPrefix(prefix string) (string, error) {
