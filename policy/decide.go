@@ -19,7 +19,8 @@ import (
 //     current size at now is recorded first (HPA's recordInitialRecommendation), so a new
 //     policy never shrinks its target inside the scale-down window
 //  5. rate-limit: HPA policies over the recorded scale events
-//  6. hints: Exact sets, Floor raises; both bypass steps 4-5
+//  6. hints: Exact sets, Floor raises; both bypass steps 4-5 while in force, and the
+//     hinted size is recorded for step 4, so an expired hint steps down through the window
 //  7. fallback: after Flux state has been missing for fallback.afterSeconds
 //  8. clamp: [minSize, min(maxSize, TargetMax)]
 //  9. stale hold: no shrink on stale or missing Flux state
@@ -40,6 +41,9 @@ func Decide(in Input) Decision {
 	if d.fluxWanted && !d.stale {
 		d.flux = in.Flux
 	}
+	if s.hintsEnabled {
+		d.hints = activeHints(&in, s.hintMode)
+	}
 	return d.decide()
 }
 
@@ -57,6 +61,8 @@ type decider struct {
 	fluxWanted, stale bool
 	// flux is the Flux state policies may use: nil unless wanted and fresh.
 	flux *FluxState
+	// hints are the hints in force (read only when hints are enabled).
+	hints hintSet
 	// blind is true when some policy lacked the data it needs.
 	blind bool
 
@@ -69,10 +75,12 @@ func (d *decider) decide() Decision {
 	size := d.recommend()
 	size = d.combineHold(size)
 	size = d.tolerate(size)
-	// The windows record what the policies asked for, not Desired: a drain that waits, a
-	// hint or a fallback never makes a window remember a size no policy wanted, and every
-	// decision records one, so a long drain keeps the window current.
-	recorded := size
+	// The windows record what the policies and the hints in force asked for, not Desired:
+	// a drain that waits or a fallback never makes a window remember a size nobody wanted,
+	// and every decision records one, so a long drain keeps the window current. Hints are
+	// recorded so that an expired one steps down through the scale-down window; they still
+	// bypass the windows and rate limits while in force (step 6).
+	recorded := d.hinted(size)
 	size = d.stabilize(size)
 	size = d.rateLimit(size)
 	size = d.applyHints(size)

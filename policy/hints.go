@@ -53,14 +53,38 @@ func replacedLater(hints []Hint, i int) bool {
 	return false
 }
 
+// apply is the size h leaves of size: an Exact hint sets it (the largest if several),
+// then a Floor hint raises it.
+func (h hintSet) apply(size int32) int32 {
+	if h.nExact > 0 {
+		size = h.exact
+	}
+	if h.nFloor > 0 {
+		size = max(size, h.floor)
+	}
+	return size
+}
+
+// hinted is the recommendation with the hints in force applied: what the stabilization
+// windows record. A hint that expires is then still in the scale-down window's history, and
+// the size steps down through the window instead of dropping at once.
+func (d *decider) hinted(size int32) int32 {
+	if !d.s.hintsEnabled {
+		return size
+	}
+	return d.hints.apply(size)
+}
+
 // applyHints is step 6: an Exact hint sets the size (the largest if several), then a Floor
 // hint raises it. Hints come after stabilization and rate limits, so they act at once; the
-// bounds still apply (step 8).
+// bounds still apply (step 8). Once a hint expires it no longer bypasses anything: its size
+// is in the recorded recommendations (see hinted), so the scale-down window and the rate
+// limits govern the way down.
 func (d *decider) applyHints(size int32) int32 {
 	if !d.s.hintsEnabled {
 		return size
 	}
-	h := activeHints(d.in, d.s.hintMode)
+	h := d.hints
 	if h.nExact > 0 {
 		d.out.Recommendations = append(d.out.Recommendations, Recommendation{
 			Policy: hintPolicy, Size: h.exact,

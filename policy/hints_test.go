@@ -80,7 +80,8 @@ func TestHints(t *testing.T) {
 }
 
 // TestHintsBypassStabilization: the queue asks for 6 but a 600 s scale-up window holds the
-// size at 2; a Floor hint of 8 acts at once, and is not recorded as a recommendation.
+// size at 2; a Floor hint of 8 acts at once, and 8 is recorded as this decision's
+// recommendation, so that the size steps down through the scale-down window once it expires.
 func TestHintsBypassStabilization(t *testing.T) {
 	in := makeInput(2, 30).alloc(0, 1).pending(4).hint("app", 8, v1alpha1.HintFloor, time.Minute).obj()
 	in.Spec.Behavior.ScaleUp = scaling(600, "")
@@ -94,8 +95,55 @@ func TestHintsBypassStabilization(t *testing.T) {
 	if d.Desired != 8 || !d.Scale {
 		t.Errorf("Desired, Scale = %d, %v; want 8, true (%s)", d.Desired, d.Scale, d.Message)
 	}
-	want := []TimedSize{{Time: t0.Add(-time.Minute), Size: 2}, {Time: t0, Size: 6}}
+	want := []TimedSize{{Time: t0.Add(-time.Minute), Size: 2}, {Time: t0, Size: 8}}
 	if diff := cmp.Diff(want, d.History.Recommendations); diff != "" {
 		t.Errorf("recorded recommendations (-want +got):\n%s", diff)
+	}
+}
+
+// TestStoppedRecommendationStepsDownThroughTheWindow (issue 19, item 9): a Floor hint of 8
+// expiring, or a Schedule window of minSize 8 closing, used to drop a 2-node queue's target
+// from 8 to 2 at once under the default 300 s scale-down window, because the hinted size was
+// never recorded. Each Decision's History feeds the next call every 15 s; the size must stay
+// at 8 until the last recommendation of 8 (t0+45s) leaves the window, at t0+345s.
+func TestStoppedRecommendationStepsDownThroughTheWindow(t *testing.T) {
+	// Opened at 11:00 for 61 minutes: it closes at t0+60s, so its last open decision is at
+	// t0+45s, like the hint's (it expires at t0+60s).
+	window := v1alpha1.ScheduleWindow{Cron: "0 11 * * *", DurationMinutes: 61, MinSize: 8}
+	cases := []struct {
+		name  string
+		setup func(w *inputWrapper) *inputWrapper
+	}{{
+		name:  "a Floor hint expires",
+		setup: func(w *inputWrapper) *inputWrapper { return w.hint("app", 8, v1alpha1.HintFloor, time.Minute) },
+	}, {
+		name: "a schedule window closes",
+		setup: func(w *inputWrapper) *inputWrapper {
+			w.in.Spec.Policies = []v1alpha1.PolicySpec{
+				{Type: v1alpha1.PolicyQueueDepth}, {Type: v1alpha1.PolicySchedule, Schedule: []v1alpha1.ScheduleWindow{window}},
+			}
+			return w
+		},
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			current := int32(8)
+			h := History{Recommendations: []TimedSize{{Time: t0.Add(-time.Minute), Size: 8}}}
+			shrunkAt := time.Duration(-1)
+			for at := time.Duration(0); at <= 600*time.Second; at += 15 * time.Second {
+				in := tc.setup(makeInput(current, 10).alloc(0, 1).behavior(nil)).obj()
+				in.Now = t0.Add(at)
+				in.History = h
+				d := Decide(in)
+				h = d.History
+				if d.Desired != current {
+					current, shrunkAt = d.Desired, at
+					break
+				}
+			}
+			if current != 2 || shrunkAt != 345*time.Second {
+				t.Errorf("went to %d at t0+%s, want 2 at t0+345s", current, shrunkAt)
+			}
+		})
 	}
 }

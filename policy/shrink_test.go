@@ -148,12 +148,10 @@ func TestShrinkWaitsThenApplies(t *testing.T) {
 		t.Fatalf("third: Desired %d Scale %v %s, want 4 true DrainComplete (%s)", d3.Desired, d3.Scale, d3.DrainReason, d3.Message)
 	}
 	want := History{
-		// The size when nothing was on record (t0), then the queue's own recommendations (5,
-		// then 4 once rank 4 is idle), not the hint's.
-		Recommendations: []TimedSize{
-			{Time: t0, Size: 6}, {Time: t0.Add(15 * time.Second), Size: 5}, {Time: t0.Add(30 * time.Second), Size: 4},
-		},
-		ScaleEvents: []ScaleEvent{{Time: t0.Add(30 * time.Second), From: 6, To: 4}},
+		// The size when nothing was on record (t0), then the Exact hint's 4, which every
+		// decision records (the queue's own 5 while rank 4 runs is overridden by it).
+		Recommendations: []TimedSize{{Time: t0, Size: 6}, {Time: t0.Add(30 * time.Second), Size: 4}},
+		ScaleEvents:     []ScaleEvent{{Time: t0.Add(30 * time.Second), From: 6, To: 4}},
 	}
 	if diff := cmp.Diff(want, d3.History); diff != "" {
 		t.Errorf("History (-want +got):\n%s", diff)
