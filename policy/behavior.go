@@ -10,7 +10,15 @@ import (
 // with times from Input instead of the wall clock and history from status instead of memory.
 
 // tolerate is step 3: HPA skips a change whose ratio to 1 is within the direction's
-// tolerance. Our ratio is recommended/current size, since policies give sizes, not metrics.
+// tolerance. Our ratio is the combined recommendation over Current (policies give sizes, not
+// metrics), so tolerance applies exactly here: to the combined recommendation of step 2,
+// before it is recorded and stabilized; never to hints, the fallback or the bounds. A change
+// is skipped when recommended/current <= 1+scaleUp.tolerance (growing) or >=
+// 1-scaleDown.tolerance (shrinking), and never when Current is 0.
+//
+// One exception: a scale-up is never skipped while Flux has pending jobs that fit within the
+// effective max size (see pendingFits). On a 10-node cluster, a one-node job asks for a
+// ratio of 1.1, within a 0.1 tolerance, and would otherwise wait forever for a node.
 func (d *decider) tolerate(size int32) int32 {
 	c := d.current
 	if c <= 0 || size == c {
@@ -18,6 +26,9 @@ func (d *decider) tolerate(size int32) int32 {
 	}
 	ratio := float64(size) / float64(c)
 	switch {
+	case size > c && ratio <= 1+d.s.up.tolerance && pendingFits(d.flux, d.s.hi):
+		d.steps.note("%d is within the scale-up tolerance %g of %d, "+
+			"but pending jobs fit: tolerance not applied", size, d.s.up.tolerance, c)
 	case size > c && ratio <= 1+d.s.up.tolerance:
 		d.steps.limited(v1alpha1.ReasonWithinTolerance,
 			"%d is within the scale-up tolerance %g of %d", size, d.s.up.tolerance, c)

@@ -220,3 +220,55 @@ func TestTolerance(t *testing.T) {
 		})
 	}
 }
+
+// TestToleranceNeverStarvesPendingJobs (issue 19, item 10): on a 10-node cluster a
+// one-node pending job asks for 11, a ratio of 1.1, within a 0.1 scale-up tolerance. It must
+// still get its node; tolerance holds only when no pending job could run (none, or only
+// jobs larger than the max size).
+func TestToleranceNeverStarvesPendingJobs(t *testing.T) {
+	tol := resource.MustParse("0.1")
+	// Open at t0 (12:00) for an hour: asks for 11 with no job pending.
+	eleven := v1alpha1.PolicySpec{Type: v1alpha1.PolicySchedule,
+		Schedule: []v1alpha1.ScheduleWindow{{Cron: "0 12 * * *", DurationMinutes: 60, MinSize: 11}}}
+	full := func() *inputWrapper {
+		return makeInput(10, 20).alloc(0, 1, 2, 3, 4, 5, 6, 7, 8, 9).behavior(&v1alpha1.ScalingBehavior{
+			ScaleUp: &v1alpha1.ScalingRules{Tolerance: &tol}, ScaleDown: scaling(0, ""),
+		})
+	}
+	withSchedule := func(w *inputWrapper) Input {
+		in := w.obj()
+		in.Spec.Policies = []v1alpha1.PolicySpec{{Type: v1alpha1.PolicyQueueDepth}, eleven}
+		return in
+	}
+	cases := []struct {
+		name  string
+		in    Input
+		want  int32
+		limit string
+	}{{
+		name: "a one-node job on 10 busy nodes gets its node",
+		in:   full().pending(1).obj(), want: 11, limit: v1alpha1.ReasonDesiredWithinRange,
+	}, {
+		name: "a job counted but not listed gets its node",
+		in: func() Input {
+			in := full().obj()
+			in.Flux.Counts.Sched = 1
+			return in
+		}(),
+		want: 11, limit: v1alpha1.ReasonDesiredWithinRange,
+	}, {
+		name: "no job pending: within tolerance",
+		in:   withSchedule(full()), want: 10, limit: v1alpha1.ReasonWithinTolerance,
+	}, {
+		name: "only a job larger than the max pending: within tolerance",
+		in:   withSchedule(full().pending(21)), want: 10, limit: v1alpha1.ReasonWithinTolerance,
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.in)
+			if d.Desired != tc.want || d.Limit != tc.limit {
+				t.Errorf("Desired, Limit = %d, %s; want %d, %s (%s)", d.Desired, d.Limit, tc.want, tc.limit, d.Message)
+			}
+		})
+	}
+}

@@ -14,7 +14,8 @@ import (
 //  1. recommend: each policy in spec order; policies lacking the data they need are left out
 //  2. combine: Max (default) or Min; with no recommendation, minSize, or Current when a
 //     policy lacked data (never shrink on partial signals, as HPA does with invalid metrics)
-//  3. tolerance: a change within the direction's tolerance keeps Current
+//  3. tolerance: a change of the combined recommendation within the direction's tolerance
+//     keeps Current, except a scale-up while pending jobs fit within the max size
 //  4. stabilize: HPA windows over the recorded recommendations; with none on record, the
 //     current size at now is recorded first (HPA's recordInitialRecommendation), so a new
 //     policy never shrinks its target inside the scale-down window

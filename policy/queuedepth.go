@@ -65,6 +65,22 @@ func (q queueDepth) recommend(s *signals) outcome {
 	return o
 }
 
+// pendingFits is true when f (nil: no fresh Flux state) has a pending job that could run
+// within hi nodes, as QueueDepth counts them: a listed job no larger than hi, or a job
+// counted but not listed (one node).
+func pendingFits(f *FluxState, hi int32) bool {
+	if f == nil || hi < 1 {
+		return false
+	}
+	for i := range f.Pending {
+		if jobNodes(&f.Pending[i], f.CoresPerNode) <= int64(hi) {
+			return true
+		}
+	}
+	counted := int64(f.Counts.Depend) + int64(f.Counts.Priority) + int64(f.Counts.Sched)
+	return counted > int64(len(f.Pending))
+}
+
 // busyNodes counts allocated ranks, or Flux's count when there is no per-rank state.
 func busyNodes(f *FluxState) int64 {
 	if f.Ranks == nil {
