@@ -26,7 +26,6 @@ import (
 func TestAgentServesFluxState(t *testing.T) {
 	fluxPath := filepath.Join(fixture.BuildStandin(t), "flux")
 	scenario := golden.ElasticConfigStep3Scenario(t)
-	addVersionRecording(t, scenario)
 	t.Setenv("FLUXSTANDIN_DIR", scenario)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tokenFile, []byte("t0ken\n"), 0o600); err != nil {
@@ -91,35 +90,5 @@ func TestAgentFlags(t *testing.T) {
 				t.Errorf("runAgent(%q) = %v, want a usage error", tt.args, err)
 			}
 		})
-	}
-}
-
-// addVersionRecording adds to a stand-in scenario the answer to the CLI client's one-time
-// `flux version` check: flux-core 0.88.0's, recorded in the idle scenario (elastic-config
-// recorded none).
-func addVersionRecording(t *testing.T, scenario string) {
-	t.Helper()
-	root, err := fixture.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle, err := fixture.Load(filepath.Join(root, "idle"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := idle.Read("version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(scenario, "99_version.txt"), out.Stdout, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	index, err := os.OpenFile(filepath.Join(scenario, "index.tsv"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer index.Close()
-	if _, err := index.WriteString("99_version\t0\tflux version\n"); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
-	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
+	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
 	"github.com/fluxscale/fluxscale/test/localcluster"
 )
 
@@ -22,18 +21,7 @@ import (
 // 3, 6 and 7 nodes pending) and scales the Job on what it parsed.
 func TestExecSourceReadsTheRankZeroPod(t *testing.T) {
 	standin := fixture.BuildStandin(t)
-	root, err := fixture.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	recorded, err := fixture.Load(filepath.Join(root, "elastic-config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenario := t.TempDir()
-	if err := fixture.Compose(scenario, recorded, 3, flux.NewCLI(nil, flux.CLIOptions{}).StateCommands()); err != nil {
-		t.Fatal(err)
-	}
+	scenario := golden.ElasticConfigStep3Scenario(t)
 	e := startEnvWith(t, localcluster.Options{Nodes: 1, ExecEnv: map[string]string{
 		"PATH": standin + ":" + os.Getenv("PATH"), "FLUXSTANDIN_DIR": scenario,
 	}})
