@@ -1,6 +1,8 @@
 package liveflux
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,7 +62,10 @@ func TestOverThousandJobs(t *testing.T) {
 func TestDrainBusyAndIdle(t *testing.T) {
 	in := liveflux.Start(t, liveflux.Options{Size: 4})
 	c := client(in)
-	id := strings.TrimSpace(in.MustRun("submit", "-N1", "--requires=rank:3", "sleep", "20"))
+	// The job ends when the test says so, not after a time that a loaded machine may outrun.
+	release := filepath.Join(t.TempDir(), "release")
+	id := strings.TrimSpace(in.MustRun("submit", "-N1", "--requires=rank:3", "sh", "-c",
+		"while [ ! -e "+release+" ]; do sleep 0.1; done"))
 	in.MustRun("job", "wait-event", "-t", "60", id, "start")
 	if ranks := strings.TrimSpace(in.MustRun("jobs", "-n", "-o", "{ranks}", id)); ranks != "3" {
 		t.Fatalf("job %s runs on ranks %q, want 3", id, ranks)
@@ -71,6 +76,9 @@ func TestDrainBusyAndIdle(t *testing.T) {
 	st := readEqual(t, in, "drain busy 3 and idle 2")
 	if st.Ranks[3].Drain != flux.DrainDraining || st.Ranks[2].Drain != flux.DrainDrained {
 		t.Errorf("ranks %+v: want 3 draining, 2 drained", st.Ranks)
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	in.MustRun("job", "wait-event", "-t", "60", id, "clean")
 	if ev := in.MustRun("job", "eventlog", id); strings.Contains(ev, "exception") {
