@@ -73,11 +73,13 @@ func TestDrainSurvivesControllerRestart(t *testing.T) {
 	if st.Killed != 0 || st.Finished != 4 {
 		t.Errorf("simulated jobs: %d killed (want 0), %d finished (want 4)", st.Killed, st.Finished)
 	}
-	// DrainComplete until the next decision, then NotDraining.
-	if ok, msg := conditionIs(t.Context(), e, "work-policy", v1alpha1.ConditionDraining, "False/DrainComplete"); !ok &&
-		!strings.HasPrefix(msg, "False/NotDraining") {
-		t.Errorf("Draining after the shrink: %s", msg)
-	}
+	// DrainComplete until the next decision, then NotDraining. The status write follows the
+	// Job write, so the condition may trail the parallelism seen above by a moment.
+	ctrltest.Eventually(t, 30*time.Second, "Draining False/DrainComplete or False/NotDraining after the shrink",
+		func(ctx context.Context) (bool, string) {
+			ok, msg := conditionIs(ctx, e, "work-policy", v1alpha1.ConditionDraining, "False/DrainComplete")
+			return ok || strings.HasPrefix(msg, "False/NotDraining"), msg
+		})
 	// Events are recorded asynchronously and may trail the shrink by a moment. Events are
 	// best effort: a DrainStarted the first controller recorded just before it was stopped
 	// can be lost with its event broadcaster, so it counts at most once; the restarted
