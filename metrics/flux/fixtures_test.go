@@ -12,17 +12,8 @@ import (
 )
 
 // recordedJobs is what the fixtures recorded instead of our `flux jobs -A -c 0 --json`: the
-// same JSON document (see recordedAs).
-func recordedJobs() []string { return recordedAs(slices.Concat([]string{"flux"}, jobsArgs())) }
-
-// recordedAs is fixture.RecordedAs, which also knows our flux jobs command: the fixtures
-// hold fewer than 1,000 jobs, so `flux jobs -a --json` printed them all, as -c 0 would.
-func recordedAs(argv []string) []string {
-	if slices.Equal(argv, slices.Concat([]string{"flux"}, jobsArgs())) {
-		return fixture.RecordedAs([]string{"flux", "jobs", "-A", "--json"})
-	}
-	return fixture.RecordedAs(argv)
-}
+// same JSON document (see fixture.RecordedAs).
+func recordedJobs() []string { return fixture.RecordedAs(slices.Concat([]string{"flux"}, jobsArgs())) }
 
 // recordedListWithGPUs is the resource list command of the idle, busy and drain scenarios:
 // our format plus an {ngpus} column.
@@ -101,7 +92,7 @@ func (r *fixtureRunner) Run(_ context.Context, argv []string) (Result, error) {
 	r.mu.Lock()
 	r.calls = append(r.calls, slices.Clone(argv))
 	r.mu.Unlock()
-	out, err := r.scenario.Find(recordedAs(argv), r.step)
+	out, err := r.scenario.Find(fixture.RecordedAs(argv), r.step)
 	if err != nil {
 		return Result{}, fmt.Errorf("fixture runner: %w", err)
 	}
