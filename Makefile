@@ -14,7 +14,7 @@ KWOK_DEPS := test/tools/kwok/go.mod test/tools/kwok/go.sum test/tools/build-tool
 KWOK_STAGES := node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml
 
 TOOL_BINS := $(BIN)/etcd $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kwok \
-	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux
+	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux $(BIN)/flux-operator/manager
 
 .PHONY: tools generate manifests vet fmt-check test bench demo build docker-build
 
@@ -55,6 +55,12 @@ $(BIN)/kwok-stages/.stamp: test/tools/kwok/go.mod test/tools/kwok/go.sum
 # checksum, and bin/flux-core links to it (test/tools/flux-core/build.sh says where from).
 $(BIN)/flux-core/bin/flux: test/tools/flux-core/build.sh
 	@test/tools/flux-core/build.sh $(BIN)/flux-core
+
+# The real Flux Operator: its own Go module, built from the vendored archive (or upstream at
+# the pinned commit) into a cache outside the clone; bin/flux-operator links to it.
+$(BIN)/flux-operator/manager: test/tools/flux-operator/build.sh
+	@mkdir -p $(BIN)
+	@test/tools/flux-operator/build.sh $(BIN)/flux-operator
 
 generate:
 	go tool controller-gen object paths=./api/...

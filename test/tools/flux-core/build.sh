@@ -57,6 +57,11 @@ fi
 prefix=$cache_root/flux-core-$version-$key
 
 install_packages
+# Two builds at once (two clones, or make -j) would write the same prefix: the second waits
+# for the first and then finds its install.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.flux-core.lock"
+flock 9
 if [ -x "$prefix/bin/flux" ] && [ -f "$prefix/.complete" ]; then
   echo "flux-core $version: using cached install $prefix"
 else
