@@ -10,6 +10,8 @@ TEST_ENV := FLUXSCALE_BIN=$(BIN) KUBEBUILDER_ASSETS=$(BIN)
 ETCD_DEPS := test/tools/etcd/go.mod test/tools/etcd/go.sum test/tools/build-tool.sh
 KUBE_DEPS := test/tools/kube/go.mod test/tools/kube/go.sum test/tools/build-tool.sh
 KWOK_DEPS := test/tools/kwok/go.mod test/tools/kwok/go.sum test/tools/build-tool.sh
+HELM_DEPS := test/tools/helm/go.mod test/tools/helm/go.sum test/tools/build-tool.sh
+PROMTOOL_DEPS := test/tools/promtool/go.mod test/tools/promtool/go.sum test/tools/build-tool.sh
 # Only these kwok stages: pod-complete is left out so pods keep running.
 KWOK_STAGES := node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml
 
@@ -41,6 +43,19 @@ $(BIN)/kwok: $(KWOK_DEPS)
 	@mkdir -p $(BIN)
 	@test/tools/build-tool.sh $@ test/tools/kwok sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok \
 		"cold build ~2-3 min on 2 cores"
+
+$(BIN)/helm: $(HELM_DEPS)
+	@mkdir -p $(BIN)
+	@test/tools/build-tool.sh $@ test/tools/helm helm.sh/helm/v4/cmd/helm helm.sh/helm/v4 \
+		"cold build ~2-3 min on 2 cores"
+
+# remove_all_sd leaves out Prometheus' cloud service discovery plugins, which promtool's
+# rule checks never use; they are most of its build time.
+$(BIN)/promtool: $(PROMTOOL_DEPS)
+	@mkdir -p $(BIN)
+	@GOFLAGS="$$GOFLAGS -tags=remove_all_sd" test/tools/build-tool.sh $@ test/tools/promtool \
+		github.com/prometheus/prometheus/cmd/promtool github.com/prometheus/prometheus \
+		"cold build ~3-4 min on 2 cores"
 
 # The stage configs live in kwok's module, not in its binary; copy them out of the module
 # cache so kwok's files are not committed here.
