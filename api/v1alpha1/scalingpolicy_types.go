@@ -14,6 +14,11 @@ import (
 // +kubebuilder:printcolumn:name="Max",type=integer,JSONPath=`.spec.maxSize`
 // +kubebuilder:printcolumn:name="Current",type=integer,JSONPath=`.status.currentSize`
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.status.desiredSize`
+// +kubebuilder:printcolumn:name="Pending",type=string,priority=1,JSONPath=`.status.signals[?(@.name=="flux.pendingJobs")].value`,description="Pending Flux jobs (demand)"
+// +kubebuilder:printcolumn:name="Free",type=string,priority=1,JSONPath=`.status.signals[?(@.name=="flux.nodesFree")].value`,description="Free Flux nodes"
+// +kubebuilder:printcolumn:name="Signals",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="ScalingActive")].reason`,description="Health of the input signals (ScalingActive reason)"
+// +kubebuilder:printcolumn:name="Limited",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="ScalingLimited")].reason`,description="What limited the last decision (ScalingLimited reason)"
+// +kubebuilder:printcolumn:name="Draining",type=string,priority=1,JSONPath=`.status.drainingRanks`,description="Flux ranks the controller is draining"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScalingPolicy struct {
 	metav1.TypeMeta   `json:",inline"`
