@@ -12,8 +12,8 @@ import (
 // CLIOptions configures a CLI client.
 type CLIOptions struct {
 	// Command is the argv prefix that runs flux; default ["flux"]. In a Flux Operator pod
-	// reached through pods/exec the flux view is not on PATH and FLUX_URI is not set: see
-	// MiniClusterCommand.
+	// reached through pods/exec the flux view is not on PATH and FLUX_URI is not set: run
+	// through a MiniClusterRunner.
 	Command []string
 	// Clock stamps ObservedAt; default the real clock.
 	Clock clock.PassiveClock
@@ -45,19 +45,6 @@ func NewCLI(r Runner, opts CLIOptions) *CLI {
 		c.clock = clock.RealClock{}
 	}
 	return c
-}
-
-// MiniClusterCommand is the argv prefix that runs flux inside a Flux Operator MiniCluster
-// pod from outside the operator's entrypoint (pods/exec, or a sidecar that does not source
-// the operator's environment): the flux view's binary under mountPath (the MiniCluster's
-// spec.flux.container.mountPath, default /mnt/flux), connected to the broker's local socket,
-// which the operator's broker options put at <mountPath>/config/run/flux/local. env(1) sets
-// the variable without a shell.
-func MiniClusterCommand(mountPath string) []string {
-	if mountPath == "" {
-		mountPath = "/mnt/flux"
-	}
-	return []string{"env", "FLUX_URI=local://" + mountPath + "/config/run/flux/local", mountPath + "/view/bin/flux"}
 }
 
 // State reads Flux's queue and resources. It fails, naming the command and the offending

@@ -177,11 +177,11 @@ func TestStateErrors(t *testing.T) {
 
 func TestCommandPrefix(t *testing.T) {
 	runner := &scriptedRunner{errs: map[string]error{}}
-	cli := NewCLI(runner, CLIOptions{Command: MiniClusterCommand("")})
+	cli := NewCLI(runner, CLIOptions{Command: []string{"/opt/flux/bin/flux"}})
 	if _, err := cli.State(t.Context()); err == nil {
 		t.Fatal("State() with nothing scripted succeeded")
 	}
-	want := "env FLUX_URI=local:///mnt/flux/config/run/flux/local /mnt/flux/view/bin/flux jobs -A -c 0 --json"
+	want := "/opt/flux/bin/flux jobs -A -c 0 --json"
 	if calls := runner.Calls(); !slices.Contains(calls, want) {
 		t.Errorf("commands run = %q, want one of them to be %q", calls, want)
 	}
