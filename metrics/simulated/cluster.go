@@ -36,6 +36,9 @@ type rank struct {
 	job     int // index into Cluster.jobs, or noJob
 	drained bool
 	reason  string
+	// suspended ranks exist in the target but are powered off (Suspend): offline and not
+	// provisioned, until Resume boots them again.
+	suspended bool
 }
 
 func (r rank) booting() bool { return !r.online && !r.upAt.IsZero() }
@@ -69,6 +72,10 @@ type Cluster struct {
 	allocated    int32
 	// booting counts ranks waiting to come up, so most event searches skip the rank scan.
 	booting int
+	// suspended counts suspended ranks within the size; they cost no node-seconds.
+	suspended int32
+	// idle classifies the idle ranks of the current state (see classifyIdle).
+	idle    idleCounts
 	version uint64
 	changed chan struct{}
 	stats   Stats
@@ -93,6 +100,7 @@ func New(opts Options) (*Cluster, error) {
 		c.ranks[i].job = noJob
 		c.ranks[i].online = int32(i) < opts.InitialSize
 	}
+	c.idle = c.classifyIdle()
 	c.record()
 	return c, nil
 }
@@ -190,6 +198,10 @@ func (c *Cluster) Resize(n int32) error {
 		if c.ranks[r].booting() {
 			c.booting--
 		}
+		if c.ranks[r].suspended {
+			c.ranks[r].suspended = false
+			c.suspended--
+		}
 		c.ranks[r].online = false
 		c.ranks[r].upAt = time.Time{}
 	}
@@ -205,5 +217,6 @@ func (c *Cluster) bump() {
 	c.version++
 	close(c.changed)
 	c.changed = make(chan struct{})
+	c.idle = c.classifyIdle()
 	c.record()
 }

@@ -69,7 +69,8 @@ func (c *Cluster) advanceTo(t time.Time) {
 	}
 	dt := t.Sub(c.now).Seconds()
 	c.stats.BusyNodeSeconds += float64(c.allocated) * dt
-	c.stats.ProvisionedNodeSeconds += float64(c.size) * dt
+	c.stats.ProvisionedNodeSeconds += float64(c.size-c.suspended) * dt
+	c.stats.Idle.addIdle(c.idle, dt)
 	c.now = t
 }
 
@@ -114,6 +115,7 @@ func (c *Cluster) enqueue(idx int) {
 func (c *Cluster) start(idx int, ranks []int32) {
 	js := &c.jobs[idx]
 	js.ranks = ranks
+	js.rec.Ranks = ranks
 	js.rec.Start = c.now
 	js.rec.Outcome = OutcomeRunning
 	for _, r := range ranks {

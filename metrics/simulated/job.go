@@ -66,6 +66,8 @@ type JobRecord struct {
 	Outcome Outcome
 	// Start is when the job got nodes (zero: never).
 	Start time.Time
+	// Ranks are the ranks the job ran on (nil: never started). Callers must not modify them.
+	Ranks []int32
 	// End is when it finished, was killed or was failed (zero: not yet).
 	End time.Time
 	// Reserved is the earliest start the EASY scheduler promised the job when it first

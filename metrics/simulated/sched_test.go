@@ -147,7 +147,7 @@ func TestEveryJobRunsOnceAndNodeSecondsAreConserved(t *testing.T) {
 				}
 				st := c.Stats()
 				want := Stats{Submitted: len(jobs), Started: len(jobs), Finished: len(jobs), BusyNodeSeconds: work,
-					ProvisionedNodeSeconds: st.ProvisionedNodeSeconds}
+					ProvisionedNodeSeconds: st.ProvisionedNodeSeconds, Idle: st.Idle}
 				if diff := cmp.Diff(want, st); diff != "" {
 					t.Errorf("stats (-want +got):\n%s", diff)
 				}

@@ -15,12 +15,18 @@ type Stats struct {
 	Unsatisfiable int `json:"unsatisfiable"`
 	// BusyNodeSeconds integrates the ranks running a job over time.
 	BusyNodeSeconds float64 `json:"busyNodeSeconds"`
-	// ProvisionedNodeSeconds integrates the size (pods that exist, booting or up) over time.
+	// ProvisionedNodeSeconds integrates the size (pods that exist, booting or up, not
+	// suspended) over time.
 	ProvisionedNodeSeconds float64 `json:"provisionedNodeSeconds"`
+	// Idle splits ProvisionedNodeSeconds - BusyNodeSeconds by cause.
+	Idle IdleSeconds `json:"idle"`
 	// Resizes counts size changes; Drains and Undrains the calls that changed drain marks.
 	Resizes  int `json:"resizes"`
 	Drains   int `json:"drains"`
 	Undrains int `json:"undrains"`
+	// Suspends and Resumes count ranks powered off and on (Suspend, Resume).
+	Suspends int `json:"suspends"`
+	Resumes  int `json:"resumes"`
 }
 
 // Sample is the cluster's shape from Time until the next sample.
