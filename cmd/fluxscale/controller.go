@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/klog/v2/textlogger"
 	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -22,6 +25,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
@@ -33,7 +37,10 @@ type controllerFlags struct {
 	leaderNamespace             string
 	hintAddr, hintCert, hintKey string
 	hintAudience                string
-	log                         *textlogger.Config
+	// watchNamespaces limits the manager's cache, and so every watch and cached read, to
+	// these namespaces; empty watches the whole cluster.
+	watchNamespaces []string
+	log             *textlogger.Config
 }
 
 func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, error) {
@@ -48,9 +55,11 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	fs.StringVar(&f.hintCert, "hint-tls-cert-file", "", "TLS certificate of the hint API; without it and -hint-tls-key-file the API serves plain HTTP")
 	fs.StringVar(&f.hintKey, "hint-tls-key-file", "", "TLS private key of the hint API")
 	fs.StringVar(&f.hintAudience, "hint-audience", hints.DefaultAudience, "audience a hint poster's service account token must have")
+	watch := fs.String("watch-namespaces", "", "comma-separated namespaces whose ScalingPolicies and targets the controller watches; empty: all namespaces (needs cluster-wide RBAC)")
 	config.RegisterFlags(fs) // -kubeconfig, as controller-runtime reads it
 	f.log.AddFlags(fs)       // -v, -vmodule
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
@@ -59,7 +68,44 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
+	if f.watchNamespaces, err = parseNamespaces(*watch); err != nil {
+		return nil, fmt.Errorf("%w: -watch-namespaces: %v", errUsage, err)
+	}
 	return f, nil
+}
+
+// parseNamespaces splits a comma-separated namespace list. A name Kubernetes would refuse is
+// an error here, at start, rather than a cache that never syncs.
+func parseNamespaces(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, ns := range strings.Split(list, ",") {
+		ns = strings.TrimSpace(ns)
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return nil, fmt.Errorf("namespace %q is not valid (%s): give namespace names separated by commas, e.g. team-a,team-b",
+				ns, strings.Join(msgs, "; "))
+		}
+		if !seen[ns] {
+			seen[ns] = true
+			out = append(out, ns)
+		}
+	}
+	return out, nil
+}
+
+// cacheOptions limits the cache to the watched namespaces; with none it watches them all.
+func cacheOptions(namespaces []string) cache.Options {
+	if len(namespaces) == 0 {
+		return cache.Options{}
+	}
+	byNamespace := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		byNamespace[ns] = cache.Config{}
+	}
+	return cache.Options{DefaultNamespaces: byNamespace}
 }
 
 // runController runs the ScalingPolicy controller until SIGTERM or SIGINT.
@@ -85,6 +131,7 @@ func runController(args []string, _, stderr io.Writer) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
+		Cache:                         cacheOptions(f.watchNamespaces),
 		Metrics:                       metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress:        f.probeAddr,
 		LeaderElection:                f.leaderElect,
@@ -94,6 +141,11 @@ func runController(args []string, _, stderr io.Writer) error {
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
+	}
+	if len(f.watchNamespaces) > 0 {
+		ctrl.Log.Info("watching only these namespaces; ScalingPolicies elsewhere are ignored", "namespaces", f.watchNamespaces)
+	} else {
+		ctrl.Log.Info("watching all namespaces")
 	}
 	ctx := ctrl.SetupSignalHandler()
 	m, err := controllermetrics.New(crmetrics.Registry)
@@ -105,7 +157,7 @@ func runController(args []string, _, stderr io.Writer) error {
 		return fmt.Errorf("creating the metrics.k8s.io client: %w", err)
 	}
 	opts := autoscaler.Options{
-		Sources: &autoscaler.KubeSources{
+		Sources: &source.KubeSources{
 			Config: cfg, Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(),
 			Pods: podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
 		},

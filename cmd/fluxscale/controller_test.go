@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"io"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,12 +14,14 @@ func TestParseControllerFlags(t *testing.T) {
 	type flags struct {
 		Metrics, Probe, Hint, Audience, LeaderNS string
 		Leader                                   bool
+		WatchNS                                  []string
 	}
 	tests := []struct {
 		name    string
 		args    []string
 		want    flags
 		wantErr error
+		errHas  string
 	}{{
 		name: "defaults: leader election on, hints on :8443",
 		want: flags{Metrics: ":8080", Probe: ":8081", Hint: ":8443", Audience: "fluxscale", Leader: true},
@@ -26,6 +30,21 @@ func TestParseControllerFlags(t *testing.T) {
 		args: []string{"-metrics-bind-address=0", "-health-probe-bind-address=:9000", "-leader-elect=false",
 			"-leader-election-namespace=ops", "-hint-bind-address=0", "-hint-audience=x", "-kubeconfig=/dev/null"},
 		want: flags{Metrics: "0", Probe: ":9000", Hint: "0", Audience: "x", LeaderNS: "ops"},
+	}, {
+		name: "watch-namespaces is split, trimmed and deduplicated",
+		args: []string{"-watch-namespaces= team-a,team-b ,team-a"},
+		want: flags{Metrics: ":8080", Probe: ":8081", Hint: ":8443", Audience: "fluxscale", Leader: true,
+			WatchNS: []string{"team-a", "team-b"}},
+	}, {
+		name:    "a namespace Kubernetes would refuse is a usage error naming it",
+		args:    []string{"-watch-namespaces=team-a,Team_B"},
+		wantErr: errUsage,
+		errHas:  `namespace "Team_B" is not valid`,
+	}, {
+		name:    "an empty entry in the list is a usage error",
+		args:    []string{"-watch-namespaces=team-a,,team-b"},
+		wantErr: errUsage,
+		errHas:  `namespace "" is not valid`,
 	}, {
 		name:    "unknown flag is a usage error",
 		args:    []string{"-nope"},
@@ -39,8 +58,8 @@ func TestParseControllerFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := parseControllerFlags(tc.args, io.Discard)
 			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("error %v, want %v", err, tc.wantErr)
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.errHas) {
+					t.Fatalf("error %v, want %v containing %q", err, tc.wantErr, tc.errHas)
 				}
 				return
 			}
@@ -48,10 +67,27 @@ func TestParseControllerFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := flags{Metrics: f.metricsAddr, Probe: f.probeAddr, Hint: f.hintAddr, Audience: f.hintAudience,
-				LeaderNS: f.leaderNamespace, Leader: f.leaderElect}
+				LeaderNS: f.leaderNamespace, Leader: f.leaderElect, WatchNS: f.watchNamespaces}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("flags (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The cache options are what limits the manager: with namespaces, only those are cached (and
+// so watched); without, DefaultNamespaces stays empty, which controller-runtime reads as all.
+func TestCacheOptions(t *testing.T) {
+	if got := cacheOptions(nil).DefaultNamespaces; got != nil {
+		t.Errorf("no namespaces: DefaultNamespaces = %v, want nil (all namespaces)", got)
+	}
+	got := cacheOptions([]string{"team-a", "team-b"}).DefaultNamespaces
+	var names []string
+	for ns := range got {
+		names = append(names, ns)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"team-a", "team-b"}, names); diff != "" {
+		t.Errorf("cached namespaces (-want +got):\n%s", diff)
 	}
 }
