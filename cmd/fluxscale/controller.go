@@ -25,7 +25,6 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
-	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
@@ -157,7 +156,7 @@ func runController(args []string, _, stderr io.Writer) error {
 		return fmt.Errorf("creating the metrics.k8s.io client: %w", err)
 	}
 	opts := autoscaler.Options{
-		Sources: &source.KubeSources{
+		Sources: &autoscaler.KubeSources{
 			Config: cfg, Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(),
 			Pods: podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
 		},
