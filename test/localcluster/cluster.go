@@ -37,12 +37,22 @@ type Options struct {
 	// ExecWorkDir is the working directory of exec'd commands; default: the cluster's
 	// temp dir.
 	ExecWorkDir string
+	// ExecMount, when its Source is set, bind-mounts Source at Target for the commands run
+	// through pods/exec, in a private mount namespace of kwok's (unshare -m; needs root), so
+	// an exec'd command sees the paths a real pod has (a MiniCluster's /mnt/flux) without
+	// touching this host's.
+	ExecMount Mount
 	// LogDir receives one log file per binary and is kept after Stop; default: a directory
 	// inside the cluster's temp dir, removed by Stop.
 	LogDir string
 	// StartTimeout bounds startup; default 3 minutes (a cold apiserver under -race on two
 	// busy cores takes tens of seconds).
 	StartTimeout time.Duration
+}
+
+// Mount is a bind mount.
+type Mount struct {
+	Source, Target string
 }
 
 // NodeAnnotation marks the nodes kwok manages.

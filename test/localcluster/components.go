@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -155,20 +156,32 @@ func (c *Cluster) startKwok(bin, stagesDir string, certs *pki, port int, opts Op
 	for _, k := range sortedKeys(opts.ExecEnv) {
 		env = append(env, k+"="+opts.ExecEnv[k])
 	}
-	return c.start("kwok", bin, env,
-		"--kubeconfig="+c.kubeconfig,
+	args := []string{
+		"--kubeconfig=" + c.kubeconfig,
 		"--manage-all-nodes=false",
-		"--manage-nodes-with-annotation-selector="+NodeAnnotation+"=fake",
-		"--config="+strings.Join(configs, ","),
+		"--manage-nodes-with-annotation-selector=" + NodeAnnotation + "=fake",
+		"--config=" + strings.Join(configs, ","),
 		"--node-ip=127.0.0.1",
 		fmt.Sprintf("--node-port=%d", port),
 		// Without this kwok serves on 0.0.0.0.
-		"--server-address="+hostPort(port),
-		"--tls-cert-file="+certs.kwokCertFile,
-		"--tls-private-key-file="+certs.kwokKeyFile,
+		"--server-address=" + hostPort(port),
+		"--tls-cert-file=" + certs.kwokCertFile,
+		"--tls-private-key-file=" + certs.kwokKeyFile,
 		// Pod IPs; kwok's default would overlap the service range.
 		"--cidr=10.0.1.0/24",
-	)
+	}
+	if m := opts.ExecMount; m.Source != "" {
+		// The mount is made in a namespace of kwok's own, then kwok replaces the shell: its
+		// exec'd commands inherit the namespace, nothing else on the host sees the mount.
+		unshare, err := exec.LookPath("unshare")
+		if err != nil {
+			return nil, fmt.Errorf("ExecMount needs unshare(1) from util-linux: %w", err)
+		}
+		script := `mkdir -p "$1" && mount --bind "$2" "$1" && shift 2 && exec "$@"`
+		args = append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh", m.Target, m.Source, bin}, args...)
+		bin = unshare
+	}
+	return c.start("kwok", bin, env, args...)
 }
 
 // writeClusterExec writes the kwok ClusterExec that runs every pods/exec locally. JSON is

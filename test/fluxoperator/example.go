@@ -1,0 +1,33 @@
+package fluxoperator
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/fluxscale/fluxscale/test/localcluster"
+)
+
+// ExamplePath is the operator's own examples/elasticity/basic/minicluster.yaml (flux-sample:
+// size 2, maxSize 10), which make tools copies from the operator's pinned source.
+func ExamplePath() string {
+	return filepath.Join(localcluster.BinDir(), "flux-operator", "examples", "elasticity", "basic", "minicluster.yaml")
+}
+
+// Example reads the operator's example MiniCluster, unchanged but for the namespace.
+func Example(t testing.TB, namespace string) *unstructured.Unstructured {
+	t.Helper()
+	data, err := os.ReadFile(ExamplePath())
+	if err != nil {
+		t.Fatalf("reading the operator's example (make tools copies it): %v", err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
+		t.Fatalf("parsing %s: %v", ExamplePath(), err)
+	}
+	obj.SetNamespace(namespace)
+	return obj
+}
