@@ -29,7 +29,15 @@ type agentConfig struct {
 	maxWait     time.Duration
 	tokenFile   string
 	fluxPath    string
+	mountPath   string
+	reader      string
 }
+
+// Readers of Flux state the agent can use (--reader).
+const (
+	readerPython = "python"
+	readerCLI    = "cli"
+)
 
 func runAgent(args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fluxscale agent", flag.ContinueOnError)
@@ -39,9 +47,11 @@ func runAgent(args []string, _, stderr io.Writer) error {
 
 Runs beside the Flux lead broker (a MiniCluster sidecar) and serves Flux state to the
 fluxscale controller: GET /v1/state (long-poll with ?since=VERSION&wait=30s), GET /metrics,
-POST /v1/drain and /v1/undrain (bearer token), GET /healthz. It runs the flux CLI, which
-must reach the broker: set FLUX_URI (in a Flux Operator pod,
-local:///mnt/flux/config/run/flux/local).
+POST /v1/drain and /v1/undrain (bearer token), GET /healthz. It runs flux, which must
+reach the broker. In a Flux Operator MiniCluster pod give --mount-path (the MiniCluster's
+spec.flux.container.mountPath, /mnt/flux by default): the agent then sources
+<mount-path>/flux-view.sh and finds the broker socket as the operator put it, for any
+operator version. Elsewhere it uses --flux and FLUX_URI as they are.
 
 flags:
 `)
@@ -53,7 +63,9 @@ flags:
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", 10*time.Second, "bound on one read of Flux state")
 	fs.DurationVar(&cfg.maxWait, "max-wait", agent.DefaultMaxWait, "longest a long-poll may wait")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "file holding the bearer token drain and undrain require (a mounted Secret; reread on every request); without it they are refused")
-	fs.StringVar(&cfg.fluxPath, "flux", "flux", "the flux command (looked up in PATH)")
+	fs.StringVar(&cfg.fluxPath, "flux", "flux", "the flux command (looked up in PATH); not used with --mount-path")
+	fs.StringVar(&cfg.mountPath, "mount-path", "", "the MiniCluster's flux view mount path (e.g. /mnt/flux): run flux as the operator's entrypoint does")
+	fs.StringVar(&cfg.reader, "reader", readerPython, "how to read Flux state: python (one flux python program per read) or cli (three flux commands per read)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -86,6 +98,9 @@ func (c agentConfig) validate() error {
 	if c.fluxPath == "" {
 		return errors.New("--flux must name the flux command")
 	}
+	if c.reader != readerPython && c.reader != readerCLI {
+		return fmt.Errorf("--reader %q: want %s or %s", c.reader, readerPython, readerCLI)
+	}
 	if c.tokenFile != "" {
 		if _, err := os.Stat(c.tokenFile); err != nil {
 			return fmt.Errorf("--token-file: %w", err)
@@ -94,11 +109,25 @@ func (c agentConfig) validate() error {
 	return nil
 }
 
+// source is the Flux client the flags ask for.
+func (c agentConfig) source() flux.Client {
+	var runner flux.Runner = flux.LocalRunner{}
+	opts := flux.CLIOptions{Command: []string{c.fluxPath}}
+	if c.mountPath != "" {
+		runner = flux.MiniClusterRunner{Pod: runner, MountPath: c.mountPath, Where: "the agent's container"}
+		opts.Command = nil
+	}
+	if c.reader == readerCLI {
+		return flux.NewCLI(runner, opts)
+	}
+	return flux.NewPython(runner, opts)
+}
+
 // serveAgent reads Flux through the flux CLI and serves the agent API on ln until ctx ends.
 func serveAgent(ctx context.Context, cfg agentConfig, ln net.Listener, log logr.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	source := flux.NewCLI(flux.LocalRunner{}, flux.CLIOptions{Command: []string{cfg.fluxPath}})
+	source := cfg.source()
 	srv, err := agent.NewServer(agent.Options{
 		Source:      source,
 		Interval:    cfg.interval,
@@ -127,7 +156,8 @@ func serveAgent(ctx context.Context, cfg agentConfig, ln net.Listener, log logr.
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
-	log.Info("serving", "address", ln.Addr().String(), "flux", cfg.fluxPath, "interval", cfg.interval.String())
+	log.Info("serving", "address", ln.Addr().String(), "flux", cfg.fluxPath, "mountPath", cfg.mountPath,
+		"reader", cfg.reader, "interval", cfg.interval.String())
 
 	select {
 	case err := <-serveErr:

@@ -38,7 +38,9 @@ func TestAgentServesFluxState(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
-	cfg := agentConfig{interval: time.Hour, readTimeout: 30 * time.Second, maxWait: time.Minute, tokenFile: tokenFile, fluxPath: fluxPath}
+	cfg := agentConfig{interval: time.Hour, readTimeout: 30 * time.Second, maxWait: time.Minute, tokenFile: tokenFile, fluxPath: fluxPath,
+		// The stand-in replays recordings of the three CLI commands.
+		reader: readerCLI}
 	go func() { served <- serveAgent(ctx, cfg, ln, logr.Discard()) }()
 
 	client, err := agent.NewClient("http://"+ln.Addr().String(), agent.ClientOptions{Token: "t0ken"})
