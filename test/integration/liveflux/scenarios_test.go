@@ -3,10 +3,14 @@ package liveflux
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/signals"
 	"github.com/fluxscale/fluxscale/metrics/flux"
+	"github.com/fluxscale/fluxscale/policy"
 	"github.com/fluxscale/fluxscale/test/liveflux"
 )
 
@@ -124,4 +128,36 @@ func TestStoppedInstance(t *testing.T) {
 		}
 		t.Logf("ROW stopped instance (%s) | flux: not running | fluxscale error: %v", name, err)
 	}
+}
+
+// TestUnsatisfiableJob: a job asking for more nodes than the instance has stays SCHED behind
+// a blocked job (Flux raises no exception). fluxscale reads it as pending with its node
+// count, and the policy reports it as unsatisfiable instead of scaling for it.
+func TestUnsatisfiableJob(t *testing.T) {
+	in := liveflux.Start(t, liveflux.Options{Size: 2})
+	in.MustRun("submit", "-N2", "sleep", "300")
+	in.MustRun("submit", "-N2", "sleep", "300") // blocked: all nodes are taken
+	big := strings.TrimSpace(in.MustRun("submit", "-N5", "true"))
+	in.WaitFor("one running job and two SCHED", func() bool {
+		out, err := in.Run("jobs", "-A", "-n", "-o", "{state}")
+		return err == nil && strings.Count(out, "RUN") == 1 && strings.Count(out, "SCHED") == 2
+	})
+	st := readEqual(t, in, "unsatisfiable -N5 behind a blocked -N2")
+	var found bool
+	for _, j := range st.Jobs {
+		if j.ID == big {
+			found = j.Pending() && j.NNodes == 5
+		}
+	}
+	if !found {
+		t.Fatalf("jobs %+v: want %s pending with 5 nodes", st.Jobs, big)
+	}
+	spec := policy.Defaulted(v1alpha1.ScalingPolicySpec{MinSize: 1, MaxSize: 2,
+		Policies: []v1alpha1.PolicySpec{{Type: v1alpha1.PolicyQueueDepth, QueueDepth: &v1alpha1.QueueDepthPolicy{}}}})
+	d := policy.Decide(policy.Input{Now: st.ObservedAt, Spec: spec, Current: 2, FluxFresh: true, FluxLastGood: st.ObservedAt,
+		Flux: signals.FluxInput(st)})
+	if !slices.Contains(d.Unsatisfiable, big) || d.Desired != 2 {
+		t.Errorf("decision %+v: want %s unsatisfiable and the size kept at 2", d, big)
+	}
+	t.Logf("ROW unsatisfiable | flux: %s SCHED, -N5 on 2 ranks | fluxscale: pending 5 nodes, policy Unsatisfiable %v, desired %d", big, d.Unsatisfiable, d.Desired)
 }
