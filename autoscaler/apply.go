@@ -110,17 +110,13 @@ func (p *pass) scale(ctx context.Context, o *outcome, size int32, prev policy.Hi
 	d, tgt := o.decision, o.target
 	from := tgt.Current
 	o.scaledFrom = from
-	if err := p.r.targets.Scale(ctx, tgt, size); err != nil {
+	if err := p.tgt.Scale(ctx, size); err != nil {
 		o.scaleErr = err
 		d.History.ScaleEvents = prev.ScaleEvents
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
 		return
 	}
-	o.scaled, o.scaledTo = true, size
-	tgt.Current = size
-	if tgt.Kind != TargetMiniCluster {
-		tgt.Live = size
-	}
+	o.scaled, o.scaledTo = true, size // Scale updated tgt's sizes
 	for _, r := range o.owned {
 		if r >= size && r < from {
 			o.released = append(o.released, r)

@@ -1,16 +1,29 @@
 package autoscaler
 
 import (
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 )
 
 // Test object builders, in the Kueue style: MakeJob("j", ns).Indexed().Size(3).Obj().
+
+const ns = "team"
+
+func jobRef(name string) v1alpha1.TargetRef {
+	return v1alpha1.TargetRef{APIVersion: "batch/v1", Kind: "Job", Name: name}
+}
+
+// jobMapper knows batch Jobs, all the targets these tests scale (autoscaler/target tests the
+// other kinds).
+func jobMapper() meta.RESTMapper {
+	m := meta.NewDefaultRESTMapper(nil)
+	m.Add(batchv1.SchemeGroupVersion.WithKind("Job"), meta.RESTScopeNamespace)
+	return m
+}
 
 type jobBuilder struct{ job *batchv1.Job }
 
@@ -31,37 +44,7 @@ func (b *jobBuilder) Size(n int32) *jobBuilder {
 	return b
 }
 
-func (b *jobBuilder) OwnedByMiniCluster(name string) *jobBuilder {
-	b.job.OwnerReferences = append(b.job.OwnerReferences, metav1.OwnerReference{
-		APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: name, UID: "mc-uid",
-		Controller: ptr.To(true),
-	})
-	return b
-}
-
 func (b *jobBuilder) Obj() *batchv1.Job { return b.job }
-
-// miniCluster is an unstructured MiniCluster with spec.size and, when maximum > 0,
-// status.maximumSize.
-func miniCluster(name, ns string, size, maximum int64) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "flux-framework.org/v1alpha2",
-		"kind":       "MiniCluster",
-		"metadata":   map[string]any{"name": name, "namespace": ns},
-		"spec":       map[string]any{"size": size},
-	}}
-	if maximum > 0 {
-		u.Object["status"] = map[string]any{"maximumSize": maximum}
-	}
-	return u
-}
-
-func scaleOf(name, ns string, replicas int32) *autoscalingv1.Scale {
-	return &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, ResourceVersion: "7"},
-		Spec:       autoscalingv1.ScaleSpec{Replicas: replicas},
-	}
-}
 
 type policyBuilder struct{ sp *v1alpha1.ScalingPolicy }
 

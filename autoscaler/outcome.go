@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -17,8 +18,8 @@ type outcome struct {
 	source     v1alpha1.FluxSourceType
 
 	// targetProblem is why the target cannot be scaled; target is nil then.
-	targetProblem *TargetProblem
-	target        *Target
+	targetProblem *target.Problem
+	target        *target.Info
 	// notApplied is set when a MiniCluster's Job has not caught up with its spec.size for
 	// longer than Options.NotAppliedAfter: the operator refused or has not run.
 	notApplied bool
@@ -72,14 +73,4 @@ type podReading struct {
 	usage  *policy.PodUsage
 	at     time.Time
 	err    error
-}
-
-// wantsPodMetrics reports whether a policy of spec uses the pods' CPU use.
-func wantsPodMetrics(spec *v1alpha1.ScalingPolicySpec) bool {
-	for _, p := range spec.Policies {
-		if p.Type == v1alpha1.PolicyUtilization && p.Utilization != nil && p.Utilization.TargetCPUPercent != nil {
-			return true
-		}
-	}
-	return false
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/signals"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -32,30 +34,34 @@ type pass struct {
 	sp     *v1alpha1.ScalingPolicy
 	before *v1alpha1.ScalingPolicyStatus
 	now    time.Time
+	// tgt is the target, once resolved; apply scales it.
+	tgt target.Target
 }
 
 func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	r, sp := p.r, p.sp
-	trig, triggered := r.triggers.take(p.key)
+	trig, triggered := r.triggers.Take(p.key)
 	spec := policy.Defaulted(sp.Spec)
 	o := &outcome{now: p.now, generation: sp.Generation, dryRun: spec.DryRun, source: spec.Flux.Source}
 	poll := time.Duration(spec.PollIntervalSeconds) * time.Second
 
 	// 1. The target: a problem with it is reported, never a crash or a hot retry.
-	tgt, err := r.targets.Resolve(ctx, sp.Namespace, spec.TargetRef)
-	var problem *TargetProblem
+	resolved, err := r.targets.Resolve(ctx, sp.Namespace, spec.TargetRef)
+	var problem *target.Problem
 	if errors.As(err, &problem) {
 		o.targetProblem = problem
-		r.feeders.stop(p.key)
+		r.feeders.Stop(p.key)
 		return reconcile.Result{RequeueAfter: poll}, p.finish(ctx, o)
 	}
 	if err != nil {
 		r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
 		return reconcile.Result{}, err
 	}
+	p.tgt = resolved
+	tgt := resolved.Info()
 	o.target = tgt
-	if tgt.Kind == TargetMiniCluster {
-		r.watches.ensure(ctx)
+	if tgt.Kind == target.KindMiniCluster {
+		r.watches.Ensure(ctx) // its events tell when the operator applied a size
 	}
 	requeue := poll
 	var recheck time.Duration
@@ -103,7 +109,7 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		requeue = min(requeue, conflictRetry)
 	}
 	if o.scaled && triggered {
-		r.metrics.TriggerToScale(p.key.Namespace, p.key.Name, trig.kind, r.clock.Since(trig.at))
+		r.metrics.TriggerToScale(p.key.Namespace, p.key.Name, trig.Kind, r.clock.Since(trig.At))
 	}
 
 	// 5. Report.
@@ -112,14 +118,14 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 
 // gather reads what the decision needs into o: the ranks status says we own, Flux state,
 // pod use and hints; it keeps the policy's Flux watcher running and returns its Source.
-func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPolicySpec) Source {
+func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPolicySpec) source.Source {
 	r, sp := p.r, p.sp
 	owned, err := ownedRanks(&sp.Status)
 	if err != nil {
 		log.FromContext(ctx).Error(err, "status.drainingRanks is not an idset the controller wrote; ignoring it")
 	}
 	o.owned, o.drainStart = owned, timeOrZero(sp.Status.DrainStartTime)
-	src, srcErr := r.sources.get(ctx, sp, o.target)
+	src, srcErr := r.sources.Get(ctx, sp, o.target)
 	o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
 	o.pods = r.readPods(ctx, spec, src, o.target)
 	if src.Watcher != nil && srcErr == nil {
@@ -127,9 +133,9 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 		if o.flux.fresh {
 			since = o.flux.state.Version
 		}
-		r.feeders.ensure(p.key, sp.UID, sp.Generation, src.Watcher, since)
+		r.feeders.Ensure(p.key, sp.UID, sp.Generation, src.Watcher, since)
 	} else {
-		r.feeders.stop(p.key)
+		r.feeders.Stop(p.key)
 	}
 	o.hints = r.readHints(p.key, &sp.Status)
 	return src
@@ -154,9 +160,10 @@ func (p *pass) finish(ctx context.Context, o *outcome) error {
 }
 
 // notApplied reports whether a MiniCluster's Job has lagged its spec.size for longer than
-// grace since the last scale, or else how long until it would count as such.
-func notApplied(tgt *Target, lastScale, now time.Time, grace time.Duration) (bool, time.Duration) {
-	if tgt.Kind != TargetMiniCluster || tgt.Live < 0 || tgt.Applied() {
+// grace since the last scale, or else how long until it would count as such. Only a
+// MiniCluster's running size can differ from its size set; Live is -1 while it has no Job.
+func notApplied(tgt *target.Info, lastScale, now time.Time, grace time.Duration) (bool, time.Duration) {
+	if tgt.Live < 0 || tgt.Applied() {
 		return false, 0
 	}
 	if wait := grace - now.Sub(lastScale); !lastScale.IsZero() && wait > 0 {

@@ -3,64 +3,29 @@ package autoscaler
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
 )
 
-// fluxMemory keeps each policy's last good Flux state and when it was read, across
-// reconciles of this process. Status keeps the time too (signals' lastUpdate), so a
-// restarted controller neither forgets how old its data is nor mistakes none for fresh.
-type fluxMemory struct {
-	mu   sync.Mutex
-	last map[types.NamespacedName]goodState
-}
-
-type goodState struct {
-	state flux.State
-	at    time.Time
-}
-
-func newFluxMemory() *fluxMemory {
-	return &fluxMemory{last: map[types.NamespacedName]goodState{}}
-}
-
-func (m *fluxMemory) get(key types.NamespacedName) (goodState, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g, ok := m.last[key]
-	return g, ok
-}
-
-func (m *fluxMemory) put(key types.NamespacedName, g goodState) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.last[key] = g
-}
-
-func (m *fluxMemory) forget(key types.NamespacedName) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.last, key)
-}
-
 // readFlux reads Flux state within flux.timeoutSeconds. On failure it returns the last good
 // state this process read (none after a restart: state from before a restart is not trusted)
 // with the time status remembers for it.
 func (r *Reconciler) readFlux(ctx context.Context, key types.NamespacedName, spec *v1alpha1.ScalingPolicySpec,
-	src Source, srcErr error, st *v1alpha1.ScalingPolicyStatus) fluxReading {
+	src source.Source, srcErr error, st *v1alpha1.ScalingPolicyStatus) fluxReading {
 	if spec.Flux.Source == v1alpha1.SourceNone {
 		return fluxReading{}
 	}
 	var out fluxReading
-	if g, ok := r.memory.get(key); ok {
-		out.state, out.lastGood = &g.state, g.at
+	if g, ok := r.memory.Get(key); ok {
+		out.state, out.lastGood = &g.State, g.At
 	} else {
 		out.lastGood = lastGoodFromStatus(st)
 	}
@@ -75,7 +40,7 @@ func (r *Reconciler) readFlux(ctx context.Context, key types.NamespacedName, spe
 		cancel()
 		if err == nil {
 			now := r.clock.Now()
-			r.memory.put(key, goodState{state: state, at: now})
+			r.memory.Put(key, source.GoodState{State: state, At: now})
 			return fluxReading{state: &state, fresh: true, lastGood: now}
 		}
 	}
@@ -85,8 +50,8 @@ func (r *Reconciler) readFlux(ctx context.Context, key types.NamespacedName, spe
 }
 
 // readPods reads the CPU use of the target's pods when a policy uses it.
-func (r *Reconciler) readPods(ctx context.Context, spec *v1alpha1.ScalingPolicySpec, src Source, tgt *Target) podReading {
-	if !wantsPodMetrics(spec) {
+func (r *Reconciler) readPods(ctx context.Context, spec *v1alpha1.ScalingPolicySpec, src source.Source, tgt *target.Info) podReading {
+	if !source.WantsPodMetrics(spec) {
 		return podReading{}
 	}
 	out := podReading{wanted: true}

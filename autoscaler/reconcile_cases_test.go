@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -136,7 +137,7 @@ func TestReconcileDeletedPolicyForgetsItsSeries(t *testing.T) {
 	if got := gatherPolicySeries(t, h); len(got) != 0 {
 		t.Errorf("series left after deletion: %v", got)
 	}
-	if _, ok := h.r.memory.get(h.key); ok {
+	if _, ok := h.r.memory.Get(h.key); ok {
 		t.Error("last good Flux state kept after deletion")
 	}
 }
@@ -162,12 +163,12 @@ func gatherPolicySeries(t *testing.T, h *harness) []string {
 }
 
 func TestNotApplied(t *testing.T) {
-	mc := func(current, live int32) *Target {
-		return &Target{Kind: TargetMiniCluster, Name: "flux-sample", Current: current, Live: live, Max: 6}
+	mc := func(current, live int32) *target.Info {
+		return &target.Info{Kind: target.KindMiniCluster, Name: "flux-sample", Current: current, Live: live, Max: 6}
 	}
 	tests := []struct {
 		name      string
-		tgt       *Target
+		tgt       *target.Info
 		lastScale time.Time
 		want      bool
 		recheck   time.Duration
@@ -177,7 +178,7 @@ func TestNotApplied(t *testing.T) {
 		{name: "job lagging past the grace", tgt: mc(4, 2), lastScale: t0.Add(-time.Minute), want: true},
 		{name: "spec refused, never scaled by us", tgt: mc(12, 3), want: true},
 		{name: "job not created yet", tgt: mc(2, -1)},
-		{name: "a job target is always applied", tgt: &Target{Kind: TargetIndexedJob, Current: 4, Live: 4}},
+		{name: "a job target is always applied", tgt: &target.Info{Kind: target.KindIndexedJob, Current: 4, Live: 4}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	scalefake "k8s.io/client-go/scale/fake"
 	"k8s.io/client-go/tools/events"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,6 +23,8 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 )
@@ -29,9 +32,9 @@ import (
 // simSources serves one simulated Flux cluster per policy name.
 type simSources struct{ clusters map[string]*simulated.Cluster }
 
-func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *Target) (Source, error) {
+func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	c := s.clusters[sp.Name]
-	return Source{Flux: c, Watcher: c}, nil
+	return source.Source{Flux: c, Watcher: c}, nil
 }
 
 // harness is a Reconciler over controller-runtime's fake client, a simulated Flux cluster and
@@ -74,7 +77,7 @@ func (h *harness) restart() {
 	}
 	h.recorder = events.NewFakeRecorder(100)
 	h.hints = hints.NewStore(h.clock, hints.StoreOptions{})
-	targets := &Targets{Reader: h.client, Writer: h.client, Scales: fakeScales(), Mapper: testMapper(false)}
+	targets := &target.Resolver{Reader: h.client, Writer: h.client, Scales: &scalefake.FakeScaleClient{}, Mapper: jobMapper()}
 	opts := Options{Sources: simSources{clusters: map[string]*simulated.Cluster{h.key.Name: h.sim}}, Metrics: m, Clock: h.clock, Hints: h.hints}
 	h.r = newReconciler(h.client, h.client, targets, h.recorder, make(chan event.GenericEvent, 10), opts)
 }

@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 )
 
@@ -37,16 +39,16 @@ const (
 type Reconciler struct {
 	client   client.Client // status writes; cached lists through the target index
 	reader   client.Reader // fresh reads of policies, so no decision uses a stale status
-	targets  *Targets
-	sources  *sourceCache
+	targets  *target.Resolver
+	sources  *source.Cache
 	hints    HintStore // nil: hints are not served
 	clock    clock.Clock
 	recorder events.EventRecorder
 	metrics  *controllermetrics.Metrics
-	memory   *fluxMemory
-	feeders  *feeders
-	triggers *triggerLog
-	watches  *miniClusterWatch
+	memory   *source.Memory
+	feeders  *source.Feeders
+	triggers *source.Triggers
+	watches  *source.MiniClusterWatch
 	// notAppliedAfter is Options.NotAppliedAfter.
 	notAppliedAfter time.Duration
 }
@@ -76,10 +78,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // forget drops everything kept in memory for a deleted policy: its Flux client and watcher,
 // last good state, hints and metric series.
 func (r *Reconciler) forget(key types.NamespacedName) {
-	r.feeders.stop(key)
-	r.sources.forget(key)
-	r.memory.forget(key)
-	r.triggers.take(key)
+	r.feeders.Stop(key)
+	r.sources.Forget(key)
+	r.memory.Forget(key)
+	r.triggers.Take(key)
 	if r.hints != nil {
 		r.hints.Forget(key)
 	}

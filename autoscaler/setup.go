@@ -21,9 +21,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
+	ctrlsource "sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -47,8 +49,8 @@ type HintStore interface {
 
 // Options configure SetupWithManager.
 type Options struct {
-	// Sources builds each policy's signal sources; required (KubeSources in production).
-	Sources SourceFactory
+	// Sources builds each policy's signal sources; required (source.KubeSources in production).
+	Sources source.Factory
 	// Metrics are the Prometheus collectors; required (controllermetrics.New).
 	Metrics *controllermetrics.Metrics
 	// Hints is the hint store; nil serves no hints.
@@ -70,52 +72,53 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) (*Rec
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ScalingPolicy{}, targetIndex, targetIndexValues); err != nil {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ScalingPolicy{}, source.TargetIndex, source.TargetIndexValues); err != nil {
 		return nil, fmt.Errorf("indexing ScalingPolicies by target: %w", err)
 	}
 	scales, err := newScalesGetter(mgr)
 	if err != nil {
 		return nil, err
 	}
-	targets := &Targets{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Scales: scales, Mapper: mgr.GetRESTMapper()}
+	targets := &target.Resolver{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), Scales: scales, Mapper: mgr.GetRESTMapper()}
 	feederEvents := make(chan event.GenericEvent, 1024)
 	r := newReconciler(mgr.GetClient(), mgr.GetAPIReader(), targets, mgr.GetEventRecorder(ControllerName), feederEvents, opts)
 	if err := mgr.Add(r.feeders); err != nil {
 		return nil, fmt.Errorf("adding the Flux watchers: %w", err)
 	}
+	policies := source.Policies{Client: mgr.GetClient()}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("scalingpolicy").
 		// Status writes do not change the generation, so they do not come back as triggers.
 		For(&v1alpha1.ScalingPolicy{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		WatchesMetadata(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(r.policiesForJob),
+		WatchesMetadata(&batchv1.Job{}, handler.EnqueueRequestsFromMapFunc(policies.ForJob),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesRawSource(source.Channel(feederEvents, &handler.EnqueueRequestForObject{}))
+		WatchesRawSource(ctrlsource.Channel(feederEvents, &handler.EnqueueRequestForObject{}))
 	if r.hints != nil {
-		b = b.WatchesRawSource(source.Channel(r.hints.Triggers(), r.hintHandler()))
+		b = b.WatchesRawSource(ctrlsource.Channel(r.hints.Triggers(), r.hintHandler()))
 	}
 	c, err := b.Build(r)
 	if err != nil {
 		return nil, fmt.Errorf("building the ScalingPolicy controller: %w", err)
 	}
-	r.watches = &miniClusterWatch{ctrl: c, cache: mgr.GetCache(), mapper: mgr.GetRESTMapper(), enqueue: r.policiesForMiniCluster}
+	r.watches = &source.MiniClusterWatch{Controller: c, Cache: mgr.GetCache(), Mapper: mgr.GetRESTMapper(), Enqueue: policies.ForMiniCluster}
 	return r, nil
 }
 
 // newReconciler wires a Reconciler; feeder events go to feederEvents. opts are defaulted.
-func newReconciler(c client.Client, reader client.Reader, targets *Targets, rec events.EventRecorder,
+func newReconciler(c client.Client, reader client.Reader, targets *target.Resolver, rec events.EventRecorder,
 	feederEvents chan<- event.GenericEvent, opts Options) *Reconciler {
 	r := &Reconciler{
 		client:          c,
 		reader:          reader,
 		targets:         targets,
-		sources:         newSourceCache(opts.Sources),
+		sources:         source.NewCache(opts.Sources),
 		clock:           opts.Clock,
 		recorder:        rec,
 		metrics:         opts.Metrics,
-		memory:          newFluxMemory(),
-		triggers:        newTriggerLog(),
-		watches:         &miniClusterWatch{},
+		memory:          source.NewMemory(),
+		triggers:        source.NewTriggers(),
+		watches:         &source.MiniClusterWatch{},
 		notAppliedAfter: opts.NotAppliedAfter,
 	}
 	if r.notAppliedAfter <= 0 {
@@ -124,7 +127,7 @@ func newReconciler(c client.Client, reader client.Reader, targets *Targets, rec 
 	if opts.Hints != nil {
 		r.hints = opts.Hints
 	}
-	r.feeders = newFeeders(opts.Clock, feederEvents, r.triggers)
+	r.feeders = source.NewFeeders(opts.Clock, feederEvents, r.triggers)
 	return r
 }
 
@@ -154,7 +157,7 @@ func (r *Reconciler) hintHandler() handler.EventHandler {
 			if at.IsZero() {
 				at = r.clock.Now()
 			}
-			r.triggers.mark(key, controllermetrics.TriggerHint, at)
+			r.triggers.Mark(key, controllermetrics.TriggerHint, at)
 			q.Add(reconcile.Request{NamespacedName: key})
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -44,8 +45,8 @@ func withinRange(desired int32) *policy.Decision {
 	}
 }
 
-func indexedJob(current int32) *Target {
-	return &Target{Kind: TargetIndexedJob, Name: "work", Namespace: ns, Current: current, Live: current, JobName: "work"}
+func indexedJob(current int32) *target.Info {
+	return &target.Info{Kind: target.KindIndexedJob, Name: "work", Namespace: ns, Current: current, Live: current, JobName: "work"}
 }
 
 func TestNewStatusAndEvents(t *testing.T) {
@@ -65,7 +66,7 @@ func TestNewStatusAndEvents(t *testing.T) {
 	}{{
 		name:       "target missing sets only AbleToScale and keeps the rest",
 		old:        &v1alpha1.ScalingPolicyStatus{CurrentSize: 3, DesiredSize: 3, DrainingRanks: "5"},
-		o:          outcome{targetProblem: &TargetProblem{Reason: v1alpha1.ReasonTargetNotFound, Message: "Job team/work not found"}},
+		o:          outcome{targetProblem: &target.Problem{Reason: v1alpha1.ReasonTargetNotFound, Message: "Job team/work not found"}},
 		wantConds:  map[string]string{v1alpha1.ConditionAbleToScale: "False/TargetNotFound"},
 		wantEvents: []string{"Warning/TargetProblem"},
 		check: func(t *testing.T, st *v1alpha1.ScalingPolicyStatus, _ []eventRecord) {
@@ -220,7 +221,7 @@ func TestNewStatusAndEvents(t *testing.T) {
 	}, {
 		name: "minicluster size not applied",
 		old:  readyOld(),
-		o: outcome{target: &Target{Kind: TargetMiniCluster, Name: "flux-sample", Current: 12, Live: 3, Max: 6},
+		o: outcome{target: &target.Info{Kind: target.KindMiniCluster, Name: "flux-sample", Current: 12, Live: 3, Max: 6},
 			notApplied: true, flux: fluxReading{state: freshState(0), fresh: true, lastGood: t0}, decision: withinRange(3)},
 		wantConds: map[string]string{
 			v1alpha1.ConditionAbleToScale: "False/SizeNotApplied", v1alpha1.ConditionScalingActive: "True/ValidMetricFound",

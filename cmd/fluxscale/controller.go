@@ -25,6 +25,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
@@ -156,7 +157,7 @@ func runController(args []string, _, stderr io.Writer) error {
 		return fmt.Errorf("creating the metrics.k8s.io client: %w", err)
 	}
 	opts := autoscaler.Options{
-		Sources: &autoscaler.KubeSources{
+		Sources: &source.KubeSources{
 			Config: cfg, Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(),
 			Pods: podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
 		},

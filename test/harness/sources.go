@@ -9,7 +9,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
-	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/agent"
 )
 
@@ -25,20 +26,20 @@ type agentSources struct {
 	reader client.Reader
 }
 
-var _ autoscaler.SourceFactory = agentSources{}
+var _ source.Factory = agentSources{}
 
 // NewSource returns the agent client of the policy as its Flux client and watcher.
-func (a agentSources) NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, _ *autoscaler.Target) (autoscaler.Source, error) {
+func (a agentSources) NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	fs := sp.Spec.Flux
 	if fs.Source != v1alpha1.SourceAgent || fs.Agent == nil {
-		return autoscaler.Source{}, fmt.Errorf("the test harness serves only flux.source Agent (policy %s/%s has %q): use Flux.Source()",
+		return source.Source{}, fmt.Errorf("the test harness serves only flux.source Agent (policy %s/%s has %q): use Flux.Source()",
 			sp.Namespace, sp.Name, fs.Source)
 	}
 	token := ""
 	if ref := fs.Agent.TokenSecretRef; ref != nil {
 		var secret corev1.Secret
 		if err := a.reader.Get(ctx, client.ObjectKey{Namespace: sp.Namespace, Name: ref.Name}, &secret); err != nil {
-			return autoscaler.Source{}, fmt.Errorf("reading the agent token Secret %s/%s: %w", sp.Namespace, ref.Name, err)
+			return source.Source{}, fmt.Errorf("reading the agent token Secret %s/%s: %w", sp.Namespace, ref.Name, err)
 		}
 		key := ref.Key
 		if key == "" {
@@ -48,7 +49,7 @@ func (a agentSources) NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy,
 	}
 	c, err := agent.NewClient(fs.Agent.URL, agent.ClientOptions{Token: token, Wait: agentWait})
 	if err != nil {
-		return autoscaler.Source{}, err
+		return source.Source{}, err
 	}
-	return autoscaler.Source{Flux: c, Watcher: c}, nil
+	return source.Source{Flux: c, Watcher: c}, nil
 }

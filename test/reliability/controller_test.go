@@ -14,6 +14,8 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
@@ -34,14 +36,14 @@ func (s *sources) add(policy string, c flux.Client) {
 	s.clients[policy] = c
 }
 
-func (s *sources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *autoscaler.Target) (autoscaler.Source, error) {
+func (s *sources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.clients[sp.Name]
 	if !ok {
-		return autoscaler.Source{}, fmt.Errorf("no test source for policy %s", sp.Name)
+		return source.Source{}, fmt.Errorf("no test source for policy %s", sp.Name)
 	}
-	src := autoscaler.Source{Flux: c}
+	src := source.Source{Flux: c}
 	if w, ok := c.(flux.Watcher); ok {
 		src.Watcher = w
 	}
@@ -64,7 +66,7 @@ type runningController = ctrltest.Controller
 
 // startController runs the controller's manager (no metrics or probe listeners) with the
 // given SourceFactory. It stops with the test.
-func startController(t *testing.T, e *env, srcs autoscaler.SourceFactory, opts controllerOptions) *runningController {
+func startController(t *testing.T, e *env, srcs source.Factory, opts controllerOptions) *runningController {
 	t.Helper()
 	return ctrltest.StartController(t, ctrltest.ControllerOptions{
 		Config:     e.Config,

@@ -9,6 +9,8 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/agent"
 )
 
@@ -20,21 +22,21 @@ type agentSources struct {
 	watch bool
 }
 
-var _ autoscaler.SourceFactory = agentSources{}
+var _ source.Factory = agentSources{}
 
-func (s agentSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *autoscaler.Target) (autoscaler.Source, error) {
+func (s agentSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	u, ok := s.urls[sp.Name]
 	if !ok {
-		return autoscaler.Source{}, fmt.Errorf("no simulated Flux for policy %s", sp.Name)
+		return source.Source{}, fmt.Errorf("no simulated Flux for policy %s", sp.Name)
 	}
 	c, err := agent.NewClient(u, agent.ClientOptions{Wait: 30 * time.Second})
 	if err != nil {
-		return autoscaler.Source{}, err
+		return source.Source{}, err
 	}
 	if !s.watch {
-		return autoscaler.Source{Flux: c}, nil
+		return source.Source{Flux: c}, nil
 	}
-	return autoscaler.Source{Flux: c, Watcher: c}, nil
+	return source.Source{Flux: c, Watcher: c}, nil
 }
 
 // pollOnlyHints serves the store's hints to decisions but hides its triggers, so a posted

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
-	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 	"github.com/fluxscale/fluxscale/test/bench/internal/benchkit"
 )
@@ -34,14 +35,14 @@ type row struct {
 // as its Flux client and Watcher.
 type simSources map[string]*simulated.Cluster
 
-var _ autoscaler.SourceFactory = simSources{}
+var _ source.Factory = simSources{}
 
-func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *autoscaler.Target) (autoscaler.Source, error) {
+func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	c, ok := s[sp.Name]
 	if !ok {
-		return autoscaler.Source{}, fmt.Errorf("no simulated Flux for policy %s", sp.Name)
+		return source.Source{}, fmt.Errorf("no simulated Flux for policy %s", sp.Name)
 	}
-	return autoscaler.Source{Flux: c, Watcher: c}, nil
+	return source.Source{Flux: c, Watcher: c}, nil
 }
 
 func measure(ctx context.Context, c config, n int) (row, error) {

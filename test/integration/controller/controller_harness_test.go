@@ -12,6 +12,8 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
@@ -21,9 +23,9 @@ import (
 // interfaces a real source implements.
 type simSources map[string]*simulated.Cluster
 
-func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *autoscaler.Target) (autoscaler.Source, error) {
+func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
 	c := s[sp.Name]
-	return autoscaler.Source{Flux: c, Watcher: c}, nil
+	return source.Source{Flux: c, Watcher: c}, nil
 }
 
 // runningController is the fluxscale controller running in this process, with the hint
@@ -36,7 +38,7 @@ type runningController struct {
 // startController runs the controller's manager (no leader election, no metrics or probe
 // listeners) as the cluster admin, with the hint store and the given sources. It stops with
 // the test.
-func startController(t *testing.T, e *env, sources autoscaler.SourceFactory) *runningController {
+func startController(t *testing.T, e *env, sources source.Factory) *runningController {
 	t.Helper()
 	return startControllerWith(t, e, sources, controllerSetup{cfg: e.Config})
 }
@@ -51,7 +53,7 @@ type controllerSetup struct {
 }
 
 // startControllerWith is startController with the given setup.
-func startControllerWith(t *testing.T, _ *env, sources autoscaler.SourceFactory, id controllerSetup) *runningController {
+func startControllerWith(t *testing.T, _ *env, sources source.Factory, id controllerSetup) *runningController {
 	t.Helper()
 	store := hints.NewStore(clock.RealClock{}, hints.StoreOptions{})
 	c := ctrltest.StartController(t, ctrltest.ControllerOptions{

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
-	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
@@ -30,7 +30,7 @@ func TestExecSourceReadsTheRankZeroPod(t *testing.T) {
 		n, _, err := runningPods(ctx, e, "work")
 		return n == 4, fmt.Sprintf("running %d (%v)", n, err)
 	})
-	startController(t, e, &autoscaler.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper()})
+	startController(t, e, &source.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper()})
 	sp := jobPolicy("exec-policy", "work", 1, 6)
 	sp.Spec.Flux = v1alpha1.FluxSource{Source: v1alpha1.SourceExec, Exec: &v1alpha1.ExecSource{Container: "flux"}}
 	if err := e.Client.Create(t.Context(), sp); err != nil {

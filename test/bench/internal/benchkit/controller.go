@@ -16,13 +16,14 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/fluxscale/fluxscale/autoscaler"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 )
 
 // ControllerOptions configure StartController.
 type ControllerOptions struct {
 	// Sources builds each policy's Flux source; required.
-	Sources autoscaler.SourceFactory
+	Sources source.Factory
 	// Hints is the hint store; nil serves no hints.
 	Hints autoscaler.HintStore
 	// AddExtras, when set, adds what runs beside the controller (a hint API server) to

@@ -1,4 +1,4 @@
-package autoscaler
+package source
 
 import (
 	"context"
@@ -7,65 +7,19 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
-	"github.com/fluxscale/fluxscale/metrics/custommetrics"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 )
 
-// KubeSources is the production SourceFactory: it reads Flux from the rank-0 pod (Exec),
-// the fluxscale agent (Agent) or flux-metrics-api (CustomMetrics), and pod CPU use from
-// metrics.k8s.io.
-type KubeSources struct {
-	// Config is the controller's API server config (pods/exec, custom metrics).
-	Config *rest.Config
-	// Reader reads pods and Secrets uncached (the manager's API reader), so the controller
-	// needs no cluster-wide pod or Secret cache.
-	Reader client.Reader
-	// Mapper maps custom metrics objects to kinds.
-	Mapper meta.RESTMapper
-	// Pods reads the pods' CPU use; nil leaves Utilization's CPU target without data.
-	Pods PodUsageReader
-	// Clock stamps Flux state; default the real clock.
-	Clock clock.PassiveClock
-}
-
-var _ SourceFactory = (*KubeSources)(nil)
-
-// NewSource builds the Source spec.flux asks for.
-func (k *KubeSources) NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *Target) (Source, error) {
-	clk := k.Clock
-	if clk == nil {
-		clk = clock.RealClock{}
-	}
-	src := Source{}
-	if wantsPodMetrics(&sp.Spec) {
-		src.Pods = k.Pods
-	}
+// execSource builds the Exec source: the flux CLI run in the target's rank-0 pod.
+func (k *KubeSources) execSource(sp *v1alpha1.ScalingPolicy, tgt *target.Info, src Source, clk clock.PassiveClock) (Source, error) {
 	fs := sp.Spec.Flux
-	switch fs.Source {
-	case v1alpha1.SourceNone:
-		return src, nil
-	case v1alpha1.SourceCustomMetrics:
-		obj := custommetrics.Object{Namespace: sp.Namespace, Resource: "pods", Name: tgt.Name + "-0"}
-		if cm := fs.CustomMetrics; cm != nil && cm.Resource != "" && cm.Name != "" {
-			obj.Resource, obj.Name = cm.Resource, cm.Name
-		}
-		c, err := custommetrics.New(k.Config, k.Mapper, obj, clk)
-		if err != nil {
-			return Source{}, fmt.Errorf("building the CustomMetrics source: %w", err)
-		}
-		src.Flux = c
-		return src, nil
-	case v1alpha1.SourceAgent:
-		return k.agentSource(ctx, sp, src)
-	}
-	// Exec, the default.
 	if tgt.JobName == "" {
 		return Source{}, fmt.Errorf("flux.source Exec needs a MiniCluster or Indexed Job target to find the rank-0 pod; "+
 			"%s %s has none: use flux.source Agent or CustomMetrics", tgt.Kind, tgt.Name)
@@ -76,7 +30,7 @@ func (k *KubeSources) NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy,
 	}
 	runner := &leadPodRunner{config: k.Config, reader: k.Reader, namespace: sp.Namespace, job: tgt.JobName, container: container}
 	var command []string
-	if tgt.Kind == TargetMiniCluster {
+	if tgt.Kind == target.KindMiniCluster {
 		command = flux.MiniClusterCommand(tgt.FluxMountPath)
 	}
 	src.Flux = flux.NewCLI(runner, flux.CLIOptions{Command: command, Clock: clk})

@@ -1,4 +1,4 @@
-package autoscaler
+package source
 
 import (
 	"context"
@@ -22,24 +22,24 @@ func TestJobEventsMapToThePoliciesTargetingThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).
-		WithIndex(&v1alpha1.ScalingPolicy{}, targetIndex, targetIndexValues).
+		WithIndex(&v1alpha1.ScalingPolicy{}, TargetIndex, TargetIndexValues).
 		WithObjects(
 			makeScalingPolicy("on-job", ns).Target(jobRef("work")).Obj(),
 			makeScalingPolicy("on-mc", ns).Target(mcRef("flux-sample")).Obj(),
 			makeScalingPolicy("elsewhere", "other").Target(jobRef("work")).Obj(),
 			makeScalingPolicy("bad-ref", ns).Target(v1alpha1.TargetRef{APIVersion: "a/b/c", Kind: "Job", Name: "work"}).Obj(),
 		).Build()
-	r := &Reconciler{client: c}
+	p := Policies{Client: c}
 	ctx := context.Background()
 	tests := []struct {
 		name string
 		got  []reconcile.Request
 		want []string
 	}{
-		{name: "a bare job", got: r.policiesForJob(ctx, makeJob("work", ns).Obj()), want: []string{"team/on-job"}},
-		{name: "the job a minicluster owns", got: r.policiesForJob(ctx, makeJob("flux-sample", ns).OwnedByMiniCluster("flux-sample").Obj()), want: []string{"team/on-mc"}},
-		{name: "a minicluster", got: r.policiesForMiniCluster(ctx, miniCluster("flux-sample", ns, 2, 4)), want: []string{"team/on-mc"}},
-		{name: "an unrelated job", got: r.policiesForJob(ctx, makeJob("other", ns).Obj())},
+		{name: "a bare job", got: p.ForJob(ctx, makeJob("work", ns).Obj()), want: []string{"team/on-job"}},
+		{name: "the job a minicluster owns", got: p.ForJob(ctx, makeJob("flux-sample", ns).OwnedByMiniCluster("flux-sample").Obj()), want: []string{"team/on-mc"}},
+		{name: "a minicluster", got: p.ForMiniCluster(ctx, miniCluster("flux-sample", ns, 2, 4)), want: []string{"team/on-mc"}},
+		{name: "an unrelated job", got: p.ForJob(ctx, makeJob("other", ns).Obj())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,9 @@
-package autoscaler
+// Package source chooses where each ScalingPolicy's signals come from (Exec, Agent,
+// CustomMetrics, None), keeps each policy's source and last good Flux state across
+// reconciles, and runs the watchers that turn changes (a Flux state change, a target's Job or
+// MiniCluster changing) into reconcile events. Like informers, nothing here decides or
+// writes: every decision stays in the reconciler.
+package source
 
 import (
 	"context"
@@ -9,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
@@ -29,17 +35,27 @@ type PodUsageReader interface {
 	Read(ctx context.Context, namespace string, selector labels.Selector) (podmetrics.Usage, error)
 }
 
-// SourceFactory builds the Source of a policy whose target was just resolved. The controller
+// Factory builds the Source of a policy whose target was just resolved. The controller
 // keeps one Source per policy and spec generation, so NewSource runs once per spec change;
 // tests inject a factory that serves a simulated Flux cluster per policy.
-type SourceFactory interface {
-	NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *Target) (Source, error)
+type Factory interface {
+	NewSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *target.Info) (Source, error)
 }
 
-// sourceCache keeps each policy's Source for its spec generation. A Source whose Flux client
-// is an io.Closer is closed when replaced or forgotten.
-type sourceCache struct {
-	factory SourceFactory
+// WantsPodMetrics reports whether a policy of spec uses the pods' CPU use.
+func WantsPodMetrics(spec *v1alpha1.ScalingPolicySpec) bool {
+	for _, p := range spec.Policies {
+		if p.Type == v1alpha1.PolicyUtilization && p.Utilization != nil && p.Utilization.TargetCPUPercent != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Cache keeps each policy's Source for its spec generation. A Source whose Flux client is an
+// io.Closer is closed when replaced or forgotten.
+type Cache struct {
+	factory Factory
 	mu      sync.Mutex
 	entries map[types.NamespacedName]cachedSource
 }
@@ -50,13 +66,14 @@ type cachedSource struct {
 	src        Source
 }
 
-func newSourceCache(f SourceFactory) *sourceCache {
-	return &sourceCache{factory: f, entries: map[types.NamespacedName]cachedSource{}}
+// NewCache returns an empty Cache that builds Sources with f.
+func NewCache(f Factory) *Cache {
+	return &Cache{factory: f, entries: map[types.NamespacedName]cachedSource{}}
 }
 
-// get returns the policy's Source, building it when the policy is new, was recreated or its
+// Get returns the policy's Source, building it when the policy is new, was recreated or its
 // spec changed. A failed build is not cached: the next reconcile tries again.
-func (c *sourceCache) get(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *Target) (Source, error) {
+func (c *Cache) Get(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *target.Info) (Source, error) {
 	key := types.NamespacedName{Namespace: sp.Namespace, Name: sp.Name}
 	c.mu.Lock()
 	e, ok := c.entries[key]
@@ -80,8 +97,8 @@ func (c *sourceCache) get(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *
 	return src, nil
 }
 
-// forget drops and closes the policy's Source.
-func (c *sourceCache) forget(key types.NamespacedName) {
+// Forget drops and closes the policy's Source.
+func (c *Cache) Forget(key types.NamespacedName) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	delete(c.entries, key)

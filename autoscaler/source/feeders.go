@@ -1,4 +1,4 @@
-package autoscaler
+package source
 
 import (
 	"context"
@@ -26,15 +26,15 @@ const (
 	minWatchInterval = 100 * time.Millisecond
 )
 
-// feeders run one long-poll goroutine per policy whose Source can Watch. Like an informer, a
+// Feeders run one long-poll goroutine per policy whose Source can Watch. Like an informer, a
 // feeder only turns a state change into an event on the channel the controller watches: it
 // never decides and never writes, so every decision stays in Reconcile. Reconcile starts and
-// stops feeders as policies appear, change and disappear. feeders is a manager Runnable:
+// stops feeders as policies appear, change and disappear. Feeders is a manager Runnable:
 // with leader election, feeders run only on the leader, like the controller.
-type feeders struct {
+type Feeders struct {
 	clock    clock.Clock
 	events   chan<- event.GenericEvent
-	triggers *triggerLog
+	triggers *Triggers
 
 	mu      sync.Mutex
 	ctx     context.Context // nil until Start
@@ -50,13 +50,14 @@ type feeder struct {
 	done       chan struct{}
 }
 
-func newFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *triggerLog) *feeders {
-	return &feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{}}
+// NewFeeders returns Feeders that send events to events and mark each in triggers.
+func NewFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *Triggers) *Feeders {
+	return &Feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{}}
 }
 
 // Start runs the feeders registered so far and any later ones until ctx ends, then stops
 // them all.
-func (f *feeders) Start(ctx context.Context) error {
+func (f *Feeders) Start(ctx context.Context) error {
 	f.mu.Lock()
 	f.ctx = ctx
 	for key, fd := range f.running {
@@ -74,10 +75,10 @@ func (f *feeders) Start(ctx context.Context) error {
 	return nil
 }
 
-// ensure runs a feeder for the policy's current Source, replacing one of an older
+// Ensure runs a feeder for the policy's current Source, replacing one of an older
 // generation. since is the state Version the caller last read, so the first change the
 // feeder reports is one the caller has not seen.
-func (f *feeders) ensure(key types.NamespacedName, uid types.UID, generation int64, w flux.Watcher, since uint64) {
+func (f *Feeders) Ensure(key types.NamespacedName, uid types.UID, generation int64, w flux.Watcher, since uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fd, ok := f.running[key]; ok {
@@ -93,8 +94,8 @@ func (f *feeders) ensure(key types.NamespacedName, uid types.UID, generation int
 	}
 }
 
-// stop ends the policy's feeder, if any, and waits for it.
-func (f *feeders) stop(key types.NamespacedName) {
+// Stop ends the policy's feeder, if any, and waits for it.
+func (f *Feeders) Stop(key types.NamespacedName) {
 	f.mu.Lock()
 	fd, ok := f.running[key]
 	delete(f.running, key)
@@ -105,7 +106,7 @@ func (f *feeders) stop(key types.NamespacedName) {
 }
 
 // launch starts fd's goroutine; f.mu is held.
-func (f *feeders) launch(key types.NamespacedName, fd *feeder) {
+func (f *Feeders) launch(key types.NamespacedName, fd *feeder) {
 	ctx, cancel := context.WithCancel(f.ctx)
 	fd.cancel = cancel
 	go func() {
@@ -124,7 +125,7 @@ func (fd *feeder) stop() {
 
 // run long-polls w until ctx ends, sending one event per state change and backing off
 // exponentially while the source fails.
-func (f *feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watcher, since uint64) {
+func (f *Feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watcher, since uint64) {
 	logger := log.FromContext(ctx).WithValues("scalingPolicy", key)
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(500*time.Millisecond),
@@ -156,7 +157,7 @@ func (f *feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watc
 			continue
 		}
 		since = st.Version
-		f.triggers.mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
+		f.triggers.Mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
 		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 		select {
 		case f.events <- event.GenericEvent{Object: obj}:
@@ -167,7 +168,7 @@ func (f *feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watc
 }
 
 // wait sleeps d on the injected clock, or until ctx ends.
-func (f *feeders) wait(ctx context.Context, d time.Duration) {
+func (f *Feeders) wait(ctx context.Context, d time.Duration) {
 	select {
 	case <-f.clock.After(d):
 	case <-ctx.Done():

@@ -1,4 +1,4 @@
-package autoscaler
+package source
 
 import (
 	"context"
@@ -7,11 +7,13 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/agent"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 )
@@ -32,7 +34,7 @@ func TestKubeSources(t *testing.T) {
 	tests := []struct {
 		name        string
 		sp          *v1alpha1.ScalingPolicy
-		tgt         *Target
+		tgt         *target.Info
 		wantClient  string // the Flux client's type, "" for none
 		wantWatcher bool
 		wantErr     string
@@ -44,7 +46,7 @@ func TestKubeSources(t *testing.T) {
 	}, {
 		name:    "exec needs a job to find rank 0",
 		sp:      withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
-		tgt:     &Target{Kind: TargetScale, Name: "web"},
+		tgt:     &target.Info{Kind: target.KindScale, Name: "web"},
 		wantErr: "needs a MiniCluster or Indexed Job target",
 	}, {
 		name: "none reads no flux",
@@ -69,8 +71,8 @@ func TestKubeSources(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, c := testTargets(t, testMapper(false), fakeScales(), secret)
-			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: testMapper(false)}
+			c := fakeClient(t, secret)
+			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: meta.NewDefaultRESTMapper(nil)}
 			src, err := k.NewSource(context.Background(), tc.sp, tc.tgt)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -109,7 +111,7 @@ func TestLeadPodIsTheRunningCompletionIndexZero(t *testing.T) {
 		}
 		return p
 	}
-	_, c := testTargets(t, testMapper(false), fakeScales(),
+	c := fakeClient(t,
 		pod("work-0-old", "0", corev1.PodRunning, true),
 		pod("work-0-new", "0", corev1.PodRunning, false),
 		pod("work-1-abc", "1", corev1.PodRunning, false),

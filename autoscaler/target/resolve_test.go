@@ -1,4 +1,4 @@
-package autoscaler
+package target
 
 import (
 	"context"
@@ -61,19 +61,19 @@ func fakeScales(scales ...*autoscalingv1.Scale) *scalefake.FakeScaleClient {
 	return f
 }
 
-func testTargets(t *testing.T, mapper meta.RESTMapper, scales *scalefake.FakeScaleClient, objs ...client.Object) (*Targets, client.Client) {
+func testResolver(t *testing.T, mapper meta.RESTMapper, scales *scalefake.FakeScaleClient, objs ...client.Object) (*Resolver, client.Client) {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).Build()
-	return &Targets{Reader: c, Writer: c, Scales: scales, Mapper: mapper}, c
+	return &Resolver{Reader: c, Writer: c, Scales: scales, Mapper: mapper}, c
 }
 
 func TestResolve(t *testing.T) {
 	type want struct {
-		kind               TargetKind
+		kind               Kind
 		current, live, max int32
 		jobName, problem   string
 		problemMentions    string
@@ -89,7 +89,7 @@ func TestResolve(t *testing.T) {
 		name: "indexed job",
 		ref:  jobRef("work"),
 		objs: []client.Object{makeJob("work", ns).Indexed().Size(3).Obj()},
-		want: want{kind: TargetIndexedJob, current: 3, live: 3, jobName: "work"},
+		want: want{kind: KindIndexedJob, current: 3, live: 3, jobName: "work"},
 	}, {
 		name: "missing job",
 		ref:  jobRef("gone"),
@@ -117,23 +117,23 @@ func TestResolve(t *testing.T) {
 		name:   "minicluster with its job caught up",
 		ref:    mcRef("flux-sample"),
 		crd:    true,
-		objs:   []client.Object{miniCluster("flux-sample", ns, 2, 6), makeJob("flux-sample", ns).Indexed().Size(2).OwnedByMiniCluster("flux-sample").Obj()},
+		objs:   []client.Object{makeMiniCluster("flux-sample", ns, 2, 6), makeJob("flux-sample", ns).Indexed().Size(2).OwnedByMiniCluster("flux-sample").Obj()},
 		scales: []*autoscalingv1.Scale{scaleOf("flux-sample", ns, 2)},
-		want:   want{kind: TargetMiniCluster, current: 2, live: 2, max: 6, jobName: "flux-sample"},
+		want:   want{kind: KindMiniCluster, current: 2, live: 2, max: 6, jobName: "flux-sample"},
 	}, {
 		name:   "minicluster whose operator refused the size",
 		ref:    mcRef("flux-sample"),
 		crd:    true,
-		objs:   []client.Object{miniCluster("flux-sample", ns, 12, 6), makeJob("flux-sample", ns).Indexed().Size(3).OwnedByMiniCluster("flux-sample").Obj()},
+		objs:   []client.Object{makeMiniCluster("flux-sample", ns, 12, 6), makeJob("flux-sample", ns).Indexed().Size(3).OwnedByMiniCluster("flux-sample").Obj()},
 		scales: []*autoscalingv1.Scale{scaleOf("flux-sample", ns, 12)},
-		want:   want{kind: TargetMiniCluster, current: 12, live: 3, max: 6, jobName: "flux-sample"},
+		want:   want{kind: KindMiniCluster, current: 12, live: 3, max: 6, jobName: "flux-sample"},
 	}, {
 		name:   "minicluster before the operator set maximumSize and created its job",
 		ref:    mcRef("fresh"),
 		crd:    true,
-		objs:   []client.Object{miniCluster("fresh", ns, 2, 0)},
+		objs:   []client.Object{makeMiniCluster("fresh", ns, 2, 0)},
 		scales: []*autoscalingv1.Scale{scaleOf("fresh", ns, 2)},
-		want:   want{kind: TargetMiniCluster, current: 2, live: -1, max: 2, jobName: "fresh"},
+		want:   want{kind: KindMiniCluster, current: 2, live: -1, max: 2, jobName: "fresh"},
 	}, {
 		name: "minicluster missing",
 		ref:  mcRef("gone"),
@@ -142,10 +142,10 @@ func TestResolve(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			targets, _ := testTargets(t, testMapper(tc.crd), fakeScales(tc.scales...), tc.objs...)
-			tgt, err := targets.Resolve(context.Background(), ns, tc.ref)
+			resolver, _ := testResolver(t, testMapper(tc.crd), fakeScales(tc.scales...), tc.objs...)
+			tgt, err := resolver.Resolve(context.Background(), ns, tc.ref)
 			var got want
-			var problem *TargetProblem
+			var problem *Problem
 			switch {
 			case errors.As(err, &problem):
 				got.problem = problem.Reason
@@ -157,7 +157,8 @@ func TestResolve(t *testing.T) {
 			case err != nil:
 				t.Fatalf("Resolve: %v", err)
 			default:
-				got = want{kind: tgt.Kind, current: tgt.Current, live: tgt.Live, max: tgt.Max, jobName: tgt.JobName}
+				i := tgt.Info()
+				got = want{kind: i.Kind, current: i.Current, live: i.Live, max: i.Max, jobName: i.JobName}
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("Resolve (-want +got):\n%s", diff)
@@ -167,13 +168,13 @@ func TestResolve(t *testing.T) {
 }
 
 func TestScaleIndexedJobPatchesParallelismAndCompletions(t *testing.T) {
-	targets, c := testTargets(t, testMapper(false), fakeScales(), makeJob("work", ns).Indexed().Size(2).Obj())
+	resolver, c := testResolver(t, testMapper(false), fakeScales(), makeJob("work", ns).Indexed().Size(2).Obj())
 	ctx := context.Background()
-	tgt, err := targets.Resolve(ctx, ns, jobRef("work"))
+	tgt, err := resolver.Resolve(ctx, ns, jobRef("work"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := targets.Scale(ctx, tgt, 6); err != nil {
+	if err := tgt.Scale(ctx, 6); err != nil {
 		t.Fatalf("Scale: %v", err)
 	}
 	var job batchv1.Job
@@ -187,9 +188,9 @@ func TestScaleIndexedJobPatchesParallelismAndCompletions(t *testing.T) {
 }
 
 func TestScaleIndexedJobChangedSinceReadConflicts(t *testing.T) {
-	targets, c := testTargets(t, testMapper(false), fakeScales(), makeJob("work", ns).Indexed().Size(2).Obj())
+	resolver, c := testResolver(t, testMapper(false), fakeScales(), makeJob("work", ns).Indexed().Size(2).Obj())
 	ctx := context.Background()
-	tgt, err := targets.Resolve(ctx, ns, jobRef("work"))
+	tgt, err := resolver.Resolve(ctx, ns, jobRef("work"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,24 +203,24 @@ func TestScaleIndexedJobChangedSinceReadConflicts(t *testing.T) {
 	if err := c.Update(ctx, &job); err != nil {
 		t.Fatal(err)
 	}
-	if err := targets.Scale(ctx, tgt, 6); !apierrors.IsConflict(err) {
+	if err := tgt.Scale(ctx, 6); !apierrors.IsConflict(err) {
 		t.Errorf("Scale after a concurrent change: got %v, want a conflict", err)
 	}
 }
 
 func TestScaleRefusesAboveTargetMax(t *testing.T) {
 	scales := fakeScales(scaleOf("flux-sample", ns, 2))
-	targets, _ := testTargets(t, testMapper(true), scales,
-		miniCluster("flux-sample", ns, 2, 4), makeJob("flux-sample", ns).Indexed().Size(2).OwnedByMiniCluster("flux-sample").Obj())
+	resolver, _ := testResolver(t, testMapper(true), scales,
+		makeMiniCluster("flux-sample", ns, 2, 4), makeJob("flux-sample", ns).Indexed().Size(2).OwnedByMiniCluster("flux-sample").Obj())
 	ctx := context.Background()
-	tgt, err := targets.Resolve(ctx, ns, mcRef("flux-sample"))
+	tgt, err := resolver.Resolve(ctx, ns, mcRef("flux-sample"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := targets.Scale(ctx, tgt, 5); err == nil || !strings.Contains(err.Error(), "above its maximum size 4") {
+	if err := tgt.Scale(ctx, 5); err == nil || !strings.Contains(err.Error(), "above its maximum size 4") {
 		t.Errorf("Scale to 5 above max 4: got %v, want a refusal", err)
 	}
-	if err := targets.Scale(ctx, tgt, 4); err != nil {
+	if err := tgt.Scale(ctx, 4); err != nil {
 		t.Fatalf("Scale to 4: %v", err)
 	}
 	var updates []int32

@@ -1,4 +1,4 @@
-package autoscaler
+package source
 
 import (
 	"context"
@@ -44,15 +44,15 @@ func (w *scriptedWatcher) Watch(ctx context.Context, since uint64) (flux.State, 
 func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 	clk := clocktesting.NewFakeClock(t0)
 	events := make(chan event.GenericEvent, 10)
-	triggers := newTriggerLog()
-	f := newFeeders(clk, events, triggers)
+	triggers := NewTriggers()
+	f := NewFeeders(clk, events, triggers)
 	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
 	key := types.NamespacedName{Namespace: ns, Name: "p"}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- f.Start(ctx) }()
-	f.ensure(key, "uid", 1, w, 5)
+	f.Ensure(key, "uid", 1, w, 5)
 
 	expectAsked := func(want uint64) {
 		t.Helper()
@@ -81,7 +81,7 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 	expectAsked(5)
 	w.replies <- watchReply{version: 6}
 	expectEvent()
-	if tr, ok := triggers.take(key); !ok || tr.kind != controllermetrics.TriggerFluxState || !tr.at.Equal(t0) {
+	if tr, ok := triggers.Take(key); !ok || tr.Kind != controllermetrics.TriggerFluxState || !tr.At.Equal(t0) {
 		t.Errorf("trigger %+v %v, want a flux-state trigger at %v", tr, ok, t0)
 	}
 
@@ -105,7 +105,7 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 	expectEvent()
 
 	// stop ends the feeder; Start returns when ctx ends.
-	f.stop(key)
+	f.Stop(key)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
