@@ -80,9 +80,12 @@ $(BIN)/flux-operator/manager: test/tools/flux-operator/build.sh
 generate:
 	go tool controller-gen object paths=./api/...
 
+# The Helm chart installs the same CRD: its copy is made here, and test/integration/helm
+# checks that it is identical.
 manifests:
 	go tool controller-gen crd rbac:roleName=fluxscale-controller paths=./... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	cp config/crd/bases/*.yaml config/helm/fluxscale/crds/
 
 vet:
 	go vet ./...
