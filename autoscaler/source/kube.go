@@ -29,6 +29,8 @@ type KubeSources struct {
 	Pods PodUsageReader
 	// Clock stamps Flux state; default the real clock.
 	Clock clock.PassiveClock
+	// FluxReader is how the Exec source reads state: ReadPython (the default, "") or ReadCLI.
+	FluxReader string
 }
 
 var _ Factory = (*KubeSources)(nil)

@@ -38,10 +38,17 @@ func TestKubeSources(t *testing.T) {
 		wantClient  string // the Flux client's type, "" for none
 		wantWatcher bool
 		wantErr     string
+		reader      string
 	}{{
 		name:       "exec against an indexed job",
 		sp:         withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
 		tgt:        indexedJob(2),
+		wantClient: "*flux.Python",
+	}, {
+		name:       "exec with the CLI reader",
+		sp:         withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
+		tgt:        indexedJob(2),
+		reader:     ReadCLI,
 		wantClient: "*flux.CLI",
 	}, {
 		name:    "exec needs a job to find rank 0",
@@ -72,7 +79,7 @@ func TestKubeSources(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fakeClient(t, secret)
-			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: meta.NewDefaultRESTMapper(nil)}
+			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: meta.NewDefaultRESTMapper(nil), FluxReader: tc.reader}
 			src, err := k.NewSource(context.Background(), tc.sp, tc.tgt)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -87,6 +94,8 @@ func TestKubeSources(t *testing.T) {
 			switch src.Flux.(type) {
 			case *flux.CLI:
 				got = "*flux.CLI"
+			case *flux.Python:
+				got = "*flux.Python"
 			case *agent.Client:
 				got = "*agent.Client"
 			}
@@ -117,8 +126,8 @@ func TestLeadPodIsTheRunningCompletionIndexZero(t *testing.T) {
 		pod("work-1-abc", "1", corev1.PodRunning, false),
 	)
 	got, err := leadPod(context.Background(), c, ns, "work")
-	if err != nil || got != "work-0-new" {
-		t.Errorf("leadPod = %q, %v; want work-0-new", got, err)
+	if err != nil || got.Name != "work-0-new" {
+		t.Fatalf("leadPod = %v, %v; want work-0-new", got, err)
 	}
 	if _, err := leadPod(context.Background(), c, ns, "other"); err == nil || !strings.Contains(err.Error(), "no running pod with completion index 0") {
 		t.Errorf("leadPod of a Job without pods: %v", err)

@@ -30,7 +30,8 @@ func TestExecSourceReadsTheRankZeroPod(t *testing.T) {
 		n, _, err := runningPods(ctx, e, "work")
 		return n == 4, fmt.Sprintf("running %d (%v)", n, err)
 	})
-	startController(t, e, &source.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper()})
+	// The stand-in flux replays recordings of the three CLI commands, not the python program.
+	startController(t, e, &source.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper(), FluxReader: source.ReadCLI})
 	sp := jobPolicy("exec-policy", "work", 1, 6)
 	sp.Spec.Flux = v1alpha1.FluxSource{Source: v1alpha1.SourceExec, Exec: &v1alpha1.ExecSource{Container: "flux"}}
 	if err := e.Client.Create(t.Context(), sp); err != nil {
