@@ -102,8 +102,14 @@ func humanSeconds(s float64) string {
 	return fmt.Sprintf("%.0fs", s)
 }
 
-// WriteFiles writes table.csv, table.json and chart.svg into dir, creating it if needed.
-func WriteFiles(dir string, r Report, results []Result) error {
+// Page is how the HTML report shows a run: the timeline's window and the command line.
+type Page struct {
+	Window  Window
+	Command string
+}
+
+// WriteFiles writes table.csv, table.json and report.html into dir, creating it if needed.
+func WriteFiles(dir string, r Report, results []Result, p Page) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
@@ -113,7 +119,7 @@ func WriteFiles(dir string, r Report, results []Result) error {
 	}{
 		{"table.csv", r.WriteCSV},
 		{"table.json", r.WriteJSON},
-		{"chart.svg", func(w io.Writer) error { return WriteSVG(w, results, r.MaxSize) }},
+		{"report.html", func(w io.Writer) error { return WriteHTML(w, r, results, p.Window, p.Command) }},
 	}
 	for _, f := range files {
 		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {

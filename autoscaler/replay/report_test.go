@@ -34,7 +34,7 @@ func renderAll(t *testing.T, jobs []simulated.Job) map[string]string {
 		"table": func(b *bytes.Buffer) error { return rep.WriteTable(b) },
 		"csv":   func(b *bytes.Buffer) error { return rep.WriteCSV(b) },
 		"json":  func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
-		"svg":   func(b *bytes.Buffer) error { return WriteSVG(b, results, 32) },
+		"html":  func(b *bytes.Buffer) error { return WriteHTML(b, rep, results, Window{}, "cmd") },
 	} {
 		var b bytes.Buffer
 		if err := write(&b); err != nil {

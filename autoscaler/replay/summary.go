@@ -40,6 +40,25 @@ type Summary struct {
 	ScaleActions int `json:"scaleActions"`
 	Drains       int `json:"drains"`
 	Decisions    int `json:"decisions"`
+	// Idle is where NodeHours - BusyNodeHours went.
+	Idle IdleHours `json:"idleNodeHours"`
+	// Bound is true for a row computed from another replay's schedule (clairvoyant): a
+	// line to aim at, not a policy one can deploy.
+	Bound bool `json:"bound,omitempty"`
+}
+
+// IdleHours are simulated.IdleSeconds in node-hours.
+type IdleHours struct {
+	Booting        float64 `json:"booting"`
+	Draining       float64 `json:"draining"`
+	HeldForPending float64 `json:"heldForPending"`
+	BelowBusy      float64 `json:"belowBusy"`
+	Releasable     float64 `json:"releasable"`
+}
+
+func idleHours(s simulated.IdleSeconds) IdleHours {
+	return IdleHours{Booting: s.Booting / 3600, Draining: s.Draining / 3600, HeldForPending: s.HeldForPending / 3600,
+		BelowBusy: s.BelowBusy / 3600, Releasable: s.Releasable / 3600}
 }
 
 // LowerBoundNodeHours is the trace's busy node-hours, sum(nnodes * run time): no size
@@ -61,6 +80,7 @@ func Summarize(r Result, lowerBound float64) Summary {
 		NodeHours:     r.Stats.ProvisionedNodeSeconds / 3600,
 		BusyNodeHours: r.Stats.BusyNodeSeconds / 3600,
 		ScaleActions:  r.Stats.Resizes, Drains: r.Stats.Drains, Decisions: r.Decisions,
+		Idle: idleHours(r.Stats.Idle),
 	}
 	s.Unfinished = s.Jobs - s.Finished - s.Killed - s.Unsatisfiable
 	var waits []float64

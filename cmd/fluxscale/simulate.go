@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type simulateFlags struct {
 	trace, policyFile, baselines, out, sched string
 	maxSize, minSize                         int
 	nodeUpDelay                              time.Duration
+	sweeps                                   []string
+	from, to                                 time.Duration
+	slurm                                    replay.SlurmOptions
 	set                                      map[string]bool
 }
 
@@ -66,7 +70,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	if err := replay.CheckBounds(spec); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	scalers, err := buildScalers(name, policy.Defaulted(spec), f.baselines)
+	scalers, bounds, err := buildScalers(name, policy.Defaulted(spec), f)
 	if err != nil {
 		return err
 	}
@@ -88,6 +92,15 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	for _, r := range results {
 		rep.Policies = append(rep.Policies, replay.Summarize(r, rep.LowerBoundNodeHours))
 	}
+	if len(bounds) > 0 {
+		rows, err := replay.Bounds(results, bounds, replay.BoundOptions{
+			NodeUpDelay: f.nodeUpDelay, MinSize: spec.MinSize, LowerBound: rep.LowerBoundNodeHours,
+		})
+		if err != nil {
+			return err
+		}
+		rep.Policies = append(rep.Policies, rows...)
+	}
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
@@ -97,7 +110,21 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	if f.out == "" {
 		return nil
 	}
-	return replay.WriteFiles(f.out, rep, results)
+	return replay.WriteFiles(f.out, rep, results, replay.Page{
+		Window: replay.Window{From: f.from, To: f.to}, Command: commandLine(args),
+	})
+}
+
+// commandLine is the command that made a report, quoted where a shell would need it.
+func commandLine(args []string) string {
+	parts := []string{"fluxscale", "simulate"}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t'\"$`\\*?;&|<>()") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
 }
 
 func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) {
@@ -106,10 +133,29 @@ func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) 
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.trace, "trace", "", "workload trace in SWF (required); second 0 is "+traceEpoch.Format(time.RFC3339))
 	fs.StringVar(&f.policyFile, "policy", "", "ScalingPolicy YAML to replay (default: the defaulted empty policy)")
-	fs.StringVar(&f.baselines, "baselines", "static-max,static-min,hpa", "baselines to replay beside the policy, comma-separated, or none")
+	fs.StringVar(&f.baselines, "baselines", strings.Join(allBaselines, ","), "baselines to replay beside the policy, comma-separated, or none")
 	fs.IntVar(&f.maxSize, "max-size", 0, "max size (default: the policy's maxSize, else the trace's MaxNodes header)")
 	fs.IntVar(&f.minSize, "min-size", 0, "min size (default: the policy's minSize, else 1)")
-	fs.StringVar(&f.out, "out", "", "directory for table.csv, table.json and chart.svg (default: none)")
+	fs.StringVar(&f.out, "out", "", "directory for table.csv, table.json and report.html (default: none)")
+	fs.Func("sweep", "replay the policy once per value of a ScalingPolicy spec field: FIELD=V1,V2,... (repeatable), "+
+		"e.g. behavior.scaleDown.stabilizationWindowSeconds=0,60,300", func(v string) error {
+		f.sweeps = append(f.sweeps, v)
+		return nil
+	})
+	fs.Func("from", "report.html's timeline starts this long after the first submit (Go duration or days, e.g. 36h or 10d)", func(v string) error {
+		var err error
+		f.from, err = parseDays(v)
+		return err
+	})
+	fs.Func("to", "report.html's timeline ends this long after the first submit (default: the end)", func(v string) error {
+		var err error
+		f.to, err = parseDays(v)
+		return err
+	})
+	f.slurm = replay.DefaultSlurmOptions()
+	fs.DurationVar(&f.slurm.SuspendTime, "slurm-suspend-time", f.slurm.SuspendTime, "slurm-power-save: idle time before a node suspends (SuspendTime)")
+	fs.IntVar(&f.slurm.SuspendRate, "slurm-suspend-rate", f.slurm.SuspendRate, "slurm-power-save: nodes suspended per minute at most (SuspendRate; 0: no limit)")
+	fs.IntVar(&f.slurm.ResumeRate, "slurm-resume-rate", f.slurm.ResumeRate, "slurm-power-save: nodes resumed per minute at most (ResumeRate; 0: no limit)")
 	fs.StringVar(&f.sched, "sched", string(simulated.SchedFCFS), "Flux queue policy: fcfs or easy (backfill)")
 	fs.DurationVar(&f.nodeUpDelay, "node-up-delay", simulated.DefaultNodeUpDelay, "time for a rank added by a resize to come up")
 	if err := fs.Parse(args); err != nil {
@@ -127,8 +173,29 @@ func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) 
 		return f, fmt.Errorf("%w: --trace is required: give an SWF workload file", errUsage)
 	case f.nodeUpDelay < 0:
 		return f, fmt.Errorf("%w: --node-up-delay %s is negative", errUsage, f.nodeUpDelay)
+	case f.to != 0 && f.to <= f.from:
+		return f, fmt.Errorf("%w: --to %s is not after --from %s", errUsage, f.to, f.from)
+	}
+	if err := f.slurm.Validate(); err != nil {
+		return f, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return f, nil
+}
+
+// parseDays reads a Go duration, or a number of days such as 10d or 1.5d.
+func parseDays(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q is not a number of days: write e.g. 10d, 1.5d or 36h", v)
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration: write e.g. 36h, 90m or 10d", v)
+	}
+	return d, nil
 }
 
 // loadSpec reads --policy (or takes the empty spec) and applies --min-size and --max-size.
@@ -175,23 +242,50 @@ func readTrace(path string, maxSize int32) (workload.Trace, error) {
 	return tr, nil
 }
 
-// buildScalers is the policy followed by the named baselines.
-func buildScalers(name string, spec v1alpha1.ScalingPolicySpec, baselines string) ([]replay.Scaler, error) {
+// allBaselines are the baselines --baselines knows, in the order they are replayed.
+var allBaselines = []string{"static-max", "static-min", "hpa", "slurm-power-save", replay.BoundClairvoyant, replay.BoundTopOnly}
+
+// buildScalers is the policy, its sweep variants and the named baselines; bounds are the
+// clairvoyant bounds asked for, computed after the replays from static-max's schedule
+// (static-max is replayed for them when not asked for).
+func buildScalers(name string, spec v1alpha1.ScalingPolicySpec, f simulateFlags) ([]replay.Scaler, []string, error) {
 	scalers := []replay.Scaler{replay.NewPolicyScaler(name, spec)}
-	if baselines == "" || baselines == "none" {
-		return scalers, nil
+	for _, sw := range f.sweeps {
+		variants, err := replay.Sweep(spec, sw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: --sweep: %w", errUsage, err)
+		}
+		for _, v := range variants {
+			if err := replay.CheckBounds(v.Spec); err != nil {
+				return nil, nil, fmt.Errorf("%w: --sweep %s: %w", errUsage, v.Name, err)
+			}
+			scalers = append(scalers, replay.NewPolicyScaler(name+" "+v.Name, v.Spec))
+		}
 	}
-	for b := range strings.SplitSeq(baselines, ",") {
+	if f.baselines == "" || f.baselines == "none" {
+		return scalers, nil, nil
+	}
+	var bounds []string
+	haveStaticMax := false
+	for b := range strings.SplitSeq(f.baselines, ",") {
 		switch b = strings.TrimSpace(b); b {
 		case "static-max":
 			scalers = append(scalers, replay.Static{Label: b, Size: spec.MaxSize})
+			haveStaticMax = true
 		case "static-min":
 			scalers = append(scalers, replay.Static{Label: b, Size: spec.MinSize})
 		case "hpa":
 			scalers = append(scalers, replay.NewHPAScaler(b, spec.MinSize, spec.MaxSize))
+		case "slurm-power-save":
+			scalers = append(scalers, replay.NewSlurmScaler(b, spec.MaxSize, f.slurm))
+		case replay.BoundClairvoyant, replay.BoundTopOnly:
+			bounds = append(bounds, b)
 		default:
-			return nil, fmt.Errorf("%w: --baselines: %q is not a baseline: use static-max, static-min, hpa or none", errUsage, b)
+			return nil, nil, fmt.Errorf("%w: --baselines: %q is not a baseline: use %s or none", errUsage, b, strings.Join(allBaselines, ", "))
 		}
 	}
-	return scalers, nil
+	if len(bounds) > 0 && !haveStaticMax {
+		scalers = append(scalers, replay.Static{Label: "static-max", Size: spec.MaxSize})
+	}
+	return scalers, bounds, nil
 }

@@ -48,12 +48,13 @@ func runOnce(t *testing.T, args ...string) map[string]string {
 		t.Fatalf("simulate %v: %v\nstderr:\n%s", args, err, stderr.String())
 	}
 	got := map[string]string{"stdout": stdout.String()}
-	for _, name := range []string{"table.csv", "table.json", "chart.svg"} {
+	for _, name := range []string{"table.csv", "table.json", "report.html"} {
 		data, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got[name] = string(data)
+		// The report shows the command line, whose --out differs per run.
+		got[name] = strings.ReplaceAll(string(data), out, "OUT")
 	}
 	return got
 }
@@ -67,13 +68,16 @@ func TestSimulateIsDeterministic(t *testing.T) {
 	if diff := cmp.Diff(first, second); diff != "" {
 		t.Fatalf("two runs differ (-first +second):\n%s", diff)
 	}
-	for _, row := range []string{"queue-with-headroom", "static-max", "static-min", "hpa", "lower bound"} {
+	for _, row := range []string{"queue-with-headroom", "static-max", "static-min", "hpa", "slurm-power-save", "clairvoyant", "clairvoyant-top-only", "lower bound"} {
 		if !strings.Contains(first["stdout"], row) || !strings.Contains(first["table.csv"], row) {
 			t.Errorf("no %q row in the table:\n%s", row, first["stdout"])
 		}
 	}
-	if !strings.HasPrefix(first["chart.svg"], "<svg") || !strings.Contains(first["table.json"], `"maxSize": 24`) {
-		t.Errorf("chart or JSON malformed:\n%.200s\n%.200s", first["chart.svg"], first["table.json"])
+	if !strings.HasPrefix(first["report.html"], "<!DOCTYPE html>") || !strings.Contains(first["table.json"], `"maxSize": 24`) {
+		t.Errorf("report or JSON malformed:\n%.200s\n%.200s", first["report.html"], first["table.json"])
+	}
+	if want := "fluxscale simulate --trace " + trace; !strings.Contains(first["report.html"], want) {
+		t.Errorf("the report does not show the command %q", want)
 	}
 }
 
@@ -96,6 +100,11 @@ func TestSimulateRejectsBadInput(t *testing.T) {
 		{"min above max", []string{"--trace", trace, "--max-size", "4", "--min-size", "5"}, "maxSize 4 is below minSize 5", true},
 		{"misspelled policy field", []string{"--trace", trace, "--policy", typo}, `unknown field "scaleDwn"`, false},
 		{"missing trace file", []string{"--trace", filepath.Join(dir, "nope.swf")}, "nope.swf", false},
+		{"misspelled sweep field", []string{"--trace", trace, "--sweep", "behavior.scaleDown.window=0,60"}, `unknown field "window"`, true},
+		{"sweep below minSize", []string{"--trace", trace, "--sweep", "maxSize=0"}, "--sweep maxSize=0: maxSize 0 is below minSize 1", true},
+		{"bad --from", []string{"--trace", trace, "--from", "ten days"}, `"ten days" is not a duration`, true},
+		{"--to before --from", []string{"--trace", trace, "--from", "2d", "--to", "1d"}, "--to 24h0m0s is not after --from 48h0m0s", true},
+		{"bad suspend time", []string{"--trace", trace, "--slurm-suspend-time", "0s"}, "--slurm-suspend-time 0s: must be positive", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,5 +117,20 @@ func TestSimulateRejectsBadInput(t *testing.T) {
 				t.Errorf("usage error %v, want %v (%v)", got, tc.wantUsage, err)
 			}
 		})
+	}
+}
+
+func TestSimulateSweepsAndBounds(t *testing.T) {
+	trace := writeTrace(t, t.TempDir())
+	got := runOnce(t, "--trace", trace, "--max-size", "24", "--sched", "easy", "--baselines", "clairvoyant-top-only",
+		"--sweep", "behavior.scaleDown.stabilizationWindowSeconds=0,600", "--from", "0.5d", "--to", "1d")
+	for _, row := range []string{"default-policy ", "default-policy behavior.scaleDown.stabilizationWindowSeconds=0 ",
+		"default-policy behavior.scaleDown.stabilizationWindowSeconds=600 ", "static-max ", "clairvoyant-top-only "} {
+		if !strings.Contains(got["stdout"], "\n"+row) {
+			t.Errorf("no %q row in the table:\n%s", row, got["stdout"])
+		}
+	}
+	if !strings.Contains(got["report.html"], "from 12.0h to 1.0d after the first submit") {
+		t.Errorf("the report's timeline is not the --from/--to window")
 	}
 }
