@@ -23,6 +23,7 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 )
 
@@ -45,7 +46,7 @@ type Controller struct {
 
 // startController runs the controller's manager (no leader election, no metrics or probe
 // listeners) with the hint API, until the returned Controller is stopped.
-func startController(ctx context.Context, cfg *rest.Config, log logr.Logger) (*Controller, error) {
+func startController(ctx context.Context, cfg *rest.Config, realOperator bool, log logr.Logger) (*Controller, error) {
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, err
@@ -85,7 +86,11 @@ func startController(ctx context.Context, cfg *rest.Config, log logr.Logger) (*C
 		ln.Close()
 		return nil, fmt.Errorf("adding the hint API: %w", err)
 	}
-	opts := autoscaler.Options{Sources: agentSources{reader: mgr.GetAPIReader()}, Metrics: m, Hints: c.Hints, Clock: clock.RealClock{}}
+	var sources source.Factory = agentSources{reader: mgr.GetAPIReader()}
+	if realOperator {
+		sources = &source.KubeSources{Config: mgr.GetConfig(), Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper()}
+	}
+	opts := autoscaler.Options{Sources: sources, Metrics: m, Hints: c.Hints, Clock: clock.RealClock{}}
 	if _, err := autoscaler.SetupWithManager(ctx, mgr, opts); err != nil {
 		ln.Close()
 		return nil, err

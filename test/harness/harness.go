@@ -48,6 +48,11 @@ type Options struct {
 	ClusterLogDir string
 	// StartTimeout bounds the control plane's startup; default localcluster's.
 	StartTimeout time.Duration
+	// RealOperator leaves MiniClusters to the real Flux Operator the caller runs
+	// (test/fluxoperator): no stand-in operator or test CRD is installed, and the controller
+	// reads Flux as in production (source.KubeSources: Exec into rank 0's pod) instead of
+	// only through the harness's agents.
+	RealOperator bool
 }
 
 // Harness is a running fluxscale loop. Stop it when done; Stop is safe to call twice.
@@ -127,10 +132,12 @@ func StartOn(ctx context.Context, c *localcluster.Cluster, opts Options) (_ *Har
 	if err := InstallScalingPolicyCRD(ctx, h.Config, root); err != nil {
 		return nil, err
 	}
-	if err := h.startStandIn(ctx); err != nil {
-		return nil, err
+	if !opts.RealOperator {
+		if err := h.startStandIn(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if h.Controller, err = startController(ctx, h.Config, h.log.WithName("controller")); err != nil {
+	if h.Controller, err = startController(ctx, h.Config, opts.RealOperator, h.log.WithName("controller")); err != nil {
 		return nil, err
 	}
 	return h, nil

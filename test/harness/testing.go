@@ -22,13 +22,20 @@ import (
 func StartForTest(t testing.TB, opts Options) *Harness {
 	t.Helper()
 	c := localcluster.StartForTest(t, localcluster.Options{Nodes: 1, StartTimeout: opts.StartTimeout})
+	return StartOnForTest(t, c, opts)
+}
+
+// StartOnForTest starts the loop on c for t (c stays the caller's) and stops it when t ends,
+// as StartForTest does.
+func StartOnForTest(t testing.TB, c *localcluster.Cluster, opts Options) *Harness {
+	t.Helper()
 	logs := &lockedBuffer{}
 	opts.Log = logs
 	h, err := StartOn(t.Context(), c, opts)
 	if err != nil {
 		t.Fatalf("starting the fluxscale loop: %v\nlog:\n%s", err, logs.String())
 	}
-	// Registered after localcluster's cleanup, so it runs before the control plane stops.
+	// Registered after the cluster's cleanup, so it runs before the control plane stops.
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("--- ScalingPolicies:\n%s", h.dumpPolicies())
