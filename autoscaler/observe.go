@@ -12,6 +12,7 @@ import (
 // observe updates the policy's Prometheus series from one reconcile.
 func (r *Reconciler) observe(key types.NamespacedName, o *outcome, st *v1alpha1.ScalingPolicyStatus) {
 	m, ns, name := r.metrics, key.Namespace, key.Name
+	m.Conditions(ns, name, st.Conditions)
 	if o.targetProblem != nil {
 		m.Error(ns, name, controllermetrics.SourceTarget)
 		return

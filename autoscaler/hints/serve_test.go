@@ -64,8 +64,16 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 func TestServeTLSAndShutdown(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
 	clk := clocktesting.NewFakeClock(t0)
+	// Instrument sees every request Serve serves (the controller counts them for alerts).
+	instrumented := make(chan string, 1)
+	instrument := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			instrumented <- r.URL.Path
+			next.ServeHTTP(w, r)
+		})
+	}
 	srv := NewServer(NewStore(clk, StoreOptions{}), fake.NewClientBuilder().Build(), newFakeReviewer(), clk,
-		Options{CertFile: certFile, KeyFile: keyFile})
+		Options{CertFile: certFile, KeyFile: keyFile, Instrument: instrument})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +90,14 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("status %d, want 401 (no token)", resp.StatusCode)
+	}
+	select {
+	case path := <-instrumented:
+		if path != hintsPath {
+			t.Errorf("Instrument saw %q, want %q", path, hintsPath)
+		}
+	default:
+		t.Error("the request did not go through Options.Instrument")
 	}
 
 	cancel()

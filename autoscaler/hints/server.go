@@ -50,6 +50,9 @@ type Options struct {
 	// hint. The server records it (not the controller) because only it knows which hint
 	// is new: the controller sees a trigger, not what changed.
 	Recorder events.EventRecorder
+	// Instrument, when set, wraps the handler Serve serves (the controller counts answers
+	// by status code for its alerts).
+	Instrument func(http.Handler) http.Handler
 }
 
 // Server is the hint API: an http.Handler and a controller-runtime Runnable.
@@ -129,8 +132,12 @@ func (s *Server) Start(ctx context.Context) error {
 // Serve serves on ln (TLS when Options has a certificate and key) until ctx ends, then
 // shuts down, giving requests in flight up to 10 s. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var handler http.Handler = s
+	if s.opts.Instrument != nil {
+		handler = s.opts.Instrument(s)
+	}
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

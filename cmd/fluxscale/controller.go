@@ -203,7 +203,8 @@ func addHintServer(mgr ctrl.Manager, f *controllerFlags, opts *autoscaler.Option
 	}
 	store := hints.NewStore(clock.RealClock{}, hints.StoreOptions{})
 	server := hints.NewServer(store, mgr.GetClient(), hints.NewKubeReviewer(cs.AuthenticationV1(), cs.AuthorizationV1()),
-		clock.RealClock{}, hints.Options{Addr: f.hintAddr, CertFile: f.hintCert, KeyFile: f.hintKey, Audience: f.hintAudience})
+		clock.RealClock{}, hints.Options{Addr: f.hintAddr, CertFile: f.hintCert, KeyFile: f.hintKey, Audience: f.hintAudience,
+			Instrument: opts.Metrics.InstrumentHints})
 	if err := mgr.Add(server); err != nil {
 		return fmt.Errorf("adding the hint API: %w", err)
 	}

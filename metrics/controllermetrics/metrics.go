@@ -4,9 +4,12 @@ package controllermetrics
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Namespace prefixes every metric name.
@@ -20,6 +23,8 @@ const (
 	labelSignal    = "signal"
 	labelSource    = "source"
 	labelTrigger   = "trigger"
+	labelType      = "type"
+	labelStatus    = "status"
 )
 
 // Metrics are the controller's collectors. Create one per registry with New; its methods are
@@ -32,6 +37,10 @@ type Metrics struct {
 	errors    *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	latency   *prometheus.HistogramVec
+	// conditions and hintRequests are what the alerts in the Helm chart's monitoring kit
+	// read: a condition held for minutes, and hint API answers by status code.
+	conditions   *prometheus.GaugeVec
+	hintRequests *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them on reg (the controller passes
@@ -70,6 +79,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Time from a triggering event (hint posted, Flux state change seen) to the new size written.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}, append(policyLabels, labelTrigger)),
+		conditions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "condition",
+			Help: "1 for each status condition of a ScalingPolicy, labelled with its type, status and reason.",
+		}, append(policyLabels, labelType, labelStatus, labelReason)),
+		hintRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "hint_requests_total",
+			Help: "Requests the hint API answered, by HTTP method and status code.",
+		}, []string{"method", "code"}),
 	}
 	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
@@ -80,7 +97,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 }
 
 func (m *Metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.desired, m.current, m.decisions, m.signals, m.errors, m.duration, m.latency}
+	return []prometheus.Collector{m.desired, m.current, m.decisions, m.signals, m.errors, m.duration, m.latency,
+		m.conditions, m.hintRequests}
 }
 
 // Sizes records the current and desired size of a policy's target.
@@ -115,6 +133,20 @@ func (m *Metrics) TriggerToScale(namespace, policy, trigger string, d time.Durat
 	m.latency.WithLabelValues(namespace, policy, trigger).Observe(d.Seconds())
 }
 
+// Conditions records a policy's status conditions, one series per condition type: a type
+// whose status or reason changed loses its old series, so alerts never see two at once.
+func (m *Metrics) Conditions(namespace, policy string, conds []metav1.Condition) {
+	for _, c := range conds {
+		m.conditions.DeletePartialMatch(prometheus.Labels{labelNamespace: namespace, labelPolicy: policy, labelType: c.Type})
+		m.conditions.WithLabelValues(namespace, policy, c.Type, string(c.Status), c.Reason).Set(1)
+	}
+}
+
+// InstrumentHints wraps the hint API's handler so every answer is counted by method and code.
+func (m *Metrics) InstrumentHints(next http.Handler) http.Handler {
+	return promhttp.InstrumentHandlerCounter(m.hintRequests, next)
+}
+
 // DeletePolicy removes every series of a policy, so a deleted policy stops being reported.
 func (m *Metrics) DeletePolicy(namespace, policy string) {
 	match := prometheus.Labels{labelNamespace: namespace, labelPolicy: policy}
@@ -125,6 +157,7 @@ func (m *Metrics) DeletePolicy(namespace, policy string) {
 	m.errors.DeletePartialMatch(match)
 	m.duration.DeletePartialMatch(match)
 	m.latency.DeletePartialMatch(match)
+	m.conditions.DeletePartialMatch(match)
 }
 
 // Error sources, the values of the source label of errors_total.

@@ -1,6 +1,8 @@
 package controllermetrics
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // series lists every gathered series as "name{label=value,...}", sorted.
@@ -44,10 +47,12 @@ func TestDeletePolicyRemovesOnlyThatPolicy(t *testing.T) {
 		m.Error("ns", p, SourceFlux)
 		m.ReconcileDuration("ns", p, time.Millisecond)
 		m.TriggerToScale("ns", p, TriggerHint, time.Second)
+		m.Conditions("ns", p, []metav1.Condition{{Type: "AbleToScale", Status: metav1.ConditionTrue, Reason: "ReadyForNewScale"}})
 	}
 	m.DeletePolicy("ns", "a")
 
 	want := []string{
+		"fluxscale_condition{namespace=ns,policy=b,reason=ReadyForNewScale,status=True,type=AbleToScale}",
 		"fluxscale_current_size{namespace=ns,policy=b}",
 		"fluxscale_decisions_total{namespace=ns,policy=b,reason=DesiredWithinRange}",
 		"fluxscale_desired_size{namespace=ns,policy=b}",
@@ -68,5 +73,67 @@ func TestNewTwiceOnOneRegistryFails(t *testing.T) {
 	}
 	if _, err := New(reg); err == nil {
 		t.Error("second New on the same registry: got nil error, want AlreadyRegistered")
+	}
+}
+
+// A condition whose reason or status changes keeps one series: an alert on the old reason
+// must stop firing as soon as the policy recovers.
+func TestConditionsKeepOneSeriesPerType(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Conditions("ns", "p", []metav1.Condition{
+		{Type: "AbleToScale", Status: metav1.ConditionFalse, Reason: "SizeNotApplied"},
+		{Type: "FallbackActive", Status: metav1.ConditionFalse, Reason: "FluxStateHealthy"},
+	})
+	m.Conditions("ns", "p", []metav1.Condition{
+		{Type: "AbleToScale", Status: metav1.ConditionTrue, Reason: "SucceededRescale"},
+		{Type: "FallbackActive", Status: metav1.ConditionFalse, Reason: "FluxStateHealthy"},
+	})
+	want := []string{
+		"fluxscale_condition{namespace=ns,policy=p,reason=FluxStateHealthy,status=False,type=FallbackActive}",
+		"fluxscale_condition{namespace=ns,policy=p,reason=SucceededRescale,status=True,type=AbleToScale}",
+	}
+	if diff := cmp.Diff(want, series(t, reg)); diff != "" {
+		t.Errorf("series (-want +got):\n%s", diff)
+	}
+}
+
+func TestInstrumentHintsCountsByMethodAndCode(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.InstrumentHints(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ok" {
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	for _, path := range []string{"/ok", "/no", "/no"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
+	}
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, s := range f.GetMetric() {
+			var labels []string
+			for _, l := range s.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			got[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = s.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"fluxscale_hint_requests_total{code=200,method=post}": 1,
+		"fluxscale_hint_requests_total{code=403,method=post}": 2,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hint request counts (-want +got):\n%s", diff)
 	}
 }
