@@ -55,6 +55,11 @@ if [ "$src_kind" = archive ]; then
   key=${sum:0:16}
 fi
 prefix=$cache_root/flux-core-$version-$key
+# Without the vendored archive, a cache built from it is the same tree (a git archive of the
+# pinned commit, checked by its sha256 when it was built): use it rather than clone.
+if [ "$src_kind" = git ] && [ -d "$cache_root/flux-core-$version-${archive_sha:0:16}" ]; then
+  prefix=$cache_root/flux-core-$version-${archive_sha:0:16}
+fi
 
 install_packages
 # Two builds at once (two clones, or make -j) would write the same prefix: the second waits

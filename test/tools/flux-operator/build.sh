@@ -42,6 +42,11 @@ if [ "$src_kind" = archive ]; then
   key=${sum:0:16}
 fi
 prefix=$cache_root/flux-operator-$short-$key
+# Without the vendored archive, a cache built from it is the same tree (a git archive of the
+# pinned commit, checked by its sha256 when it was built): use it rather than clone.
+if [ "$src_kind" = git ] && [ -d "$cache_root/flux-operator-$short-${archive_sha:0:16}" ]; then
+  prefix=$cache_root/flux-operator-$short-${archive_sha:0:16}
+fi
 
 mkdir -p "$cache_root"
 # Two builds at once would write the same prefix: the second waits and finds the first's.
