@@ -3,7 +3,8 @@ package autoscaler
 // The controller's permissions, generated into config/rbac by `make manifests`
 // (controller-gen rbac:roleName=fluxscale-controller). Least privilege, no wildcards:
 //
-//   - ScalingPolicies: read and watch; write only status.
+//   - ScalingPolicies: read and watch; write status, and patch to add and remove the
+//     finalizer that gives back drained ranks on deletion.
 //   - Events (events.k8s.io, the API the manager's recorder uses): create and patch.
 //   - Jobs: read and watch (targets, and the Jobs MiniClusters own); patch only to scale a
 //     bare Indexed Job (parallelism and completions).
@@ -18,7 +19,7 @@ package autoscaler
 //     pod CPU use.
 //   - Leases: leader election, in the controller's namespace only (a Role).
 //
-// +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies/status,verbs=update;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;patch

@@ -64,6 +64,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		return reconcile.Result{}, fmt.Errorf("reading ScalingPolicy %s: %w", key, err)
 	}
+	if !sp.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, sp)
+	}
+	if err := r.ensureFinalizer(ctx, sp); apierrors.IsConflict(err) {
+		return reconcile.Result{RequeueAfter: conflictRetry}, nil
+	} else if err != nil {
+		return reconcile.Result{}, err
+	}
 	start := r.clock.Now()
 	defer func() { r.metrics.ReconcileDuration(key.Namespace, key.Name, r.clock.Since(start)) }()
 	p := &pass{r: r, key: key, sp: sp, before: sp.Status.DeepCopy(), now: start}

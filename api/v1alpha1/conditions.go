@@ -62,6 +62,13 @@ const (
 	ReasonDrainCanceled   = "DrainCanceled"
 	ReasonDrainTimedOut   = "DrainTimedOut"
 	ReasonNotDraining     = "NotDraining"
+	// ReasonDrainReleased: ranks drained before a dry run or flux.source None were given
+	// back, since a passive policy owns no drain.
+	ReasonDrainReleased = "DrainReleased"
+	// ReasonDrainStranded: ranks the controller drained stay drained because there is no
+	// Flux client to undrain them (flux.source None after a restart); the message says
+	// how to undrain them by hand.
+	ReasonDrainStranded = "DrainStranded"
 
 	// FallbackActive reasons.
 	ReasonFallbackHold = "FallbackHold"
@@ -79,4 +86,15 @@ const (
 	EventHintAccepted      = "HintAccepted"
 	EventTargetProblem     = "TargetProblem"
 	EventFluxUnavailable   = "FluxStateUnavailable"
+	// EventRanksReleased: a deleted policy's drained ranks were given back before its
+	// finalizer let it go.
+	EventRanksReleased = "RanksReleased"
+	// EventRanksNotReleased: a deleted policy's drained ranks could not be given back (the
+	// target or Flux is gone, or Flux kept failing); the note names them and how to undrain
+	// them by hand.
+	EventRanksNotReleased = "RanksNotReleased"
 )
+
+// Finalizer is put on every ScalingPolicy so that deleting it first gives back the Flux
+// ranks it drained.
+const Finalizer = "fluxscale.dev/undrain"

@@ -64,6 +64,9 @@ type cachedSource struct {
 	uid        types.UID
 	generation int64
 	src        Source
+	// previous is the Flux client of an earlier generation, kept while the current Source
+	// has none (flux.source None): the ranks drained through it must still be given back.
+	previous flux.Client
 }
 
 // NewCache returns an empty Cache that builds Sources with f.
@@ -89,12 +92,29 @@ func (c *Cache) Get(ctx context.Context, sp *v1alpha1.ScalingPolicy, tgt *target
 	}
 	c.mu.Lock()
 	old, hadOld := c.entries[key]
-	c.entries[key] = cachedSource{uid: sp.UID, generation: sp.Generation, src: src}
+	e = cachedSource{uid: sp.UID, generation: sp.Generation, src: src}
+	if hadOld && old.uid == sp.UID && src.Flux == nil {
+		e.previous = old.src.Flux
+		if e.previous == nil {
+			e.previous = old.previous
+		}
+		old.src.Flux, old.previous = nil, nil // kept, not closed
+	}
+	c.entries[key] = e
 	c.mu.Unlock()
 	if hadOld {
 		closeSource(old.src)
+		closeClient(old.previous)
 	}
 	return src, nil
+}
+
+// Previous is the Flux client of the policy's last Source that had one, when its current
+// Source has none (flux.source None); nil otherwise, and after a restart.
+func (c *Cache) Previous(key types.NamespacedName) flux.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[key].previous
 }
 
 // Forget drops and closes the policy's Source.
@@ -105,11 +125,14 @@ func (c *Cache) Forget(key types.NamespacedName) {
 	c.mu.Unlock()
 	if ok {
 		closeSource(e.src)
+		closeClient(e.previous)
 	}
 }
 
-func closeSource(s Source) {
-	if cl, ok := s.Flux.(io.Closer); ok {
+func closeSource(s Source) { closeClient(s.Flux) }
+
+func closeClient(c flux.Client) {
+	if cl, ok := c.(io.Closer); ok {
 		_ = cl.Close() // nothing to do about a failed close of a client being dropped
 	}
 }

@@ -42,7 +42,7 @@ autoscaler/rbac.go; test/integration/helm checks that they match. No wildcards.
 {{- define "fluxscale.namespacedRules" -}}
 - apiGroups: [fluxscale.dev]
   resources: [scalingpolicies]
-  verbs: [get, list, watch]
+  verbs: [get, list, patch, watch]
 - apiGroups: [fluxscale.dev]
   resources: [scalingpolicies/status]
   verbs: [patch, update]
