@@ -6,13 +6,16 @@ package simulated
 type IdleSeconds struct {
 	// Booting ranks were added by a resize (or resumed) and are not online yet.
 	Booting float64 `json:"booting"`
-	// Draining ranks are idle and drained: kept only until the shrink that removes them.
+	// Draining ranks are idle and drained with nothing busy above them: kept only until the
+	// shrink that removes them. A drained rank under a busy one counts as BelowBusy, since
+	// that job, not the drain, keeps it.
 	Draining float64 `json:"draining"`
 	// HeldForPending ranks are idle while a job the cluster could run waits: the head job
 	// needs more ranks than are free (or its reservation keeps them).
 	HeldForPending float64 `json:"heldForPending"`
-	// BelowBusy ranks are idle under a busy higher rank: an Indexed Job only drops its
-	// highest indexes, so they cannot be given back while that job runs.
+	// BelowBusy ranks are idle (drained or not) under a busy higher rank while no job
+	// waits: an Indexed Job only drops its highest indexes, so they cannot be given back
+	// while that job runs.
 	BelowBusy float64 `json:"belowBusy"`
 	// Releasable ranks are idle with nothing busy above them and no job waiting: a shrink
 	// could drop them now; a scaler keeps them through its scale-down window.
@@ -46,6 +49,8 @@ func (c *Cluster) classifyIdle() idleCounts {
 		case r.job != noJob || r.suspended:
 		case r.booting():
 			n.booting++
+		case r.drained && int32(i) < top:
+			n.belowBusy++
 		case r.drained:
 			n.draining++
 		case c.pendingNodes > 0:

@@ -46,12 +46,17 @@ func TestIdleBelowABusyHigherRankAndDrained(t *testing.T) {
 	)
 	// 0-10 s: rank 3 releasable. 10-20 s: ranks 0-1 below busy rank 2, rank 3 releasable.
 	mustStep(t, c, epoch.Add(20*time.Second))
-	// 20-30 s: rank 3 drained, 0-1 still below rank 2.
+	// 20-30 s: rank 3 drained, 0-1 still below rank 2. 30-40 s: rank 1 drained too; it
+	// still waits for the job on rank 2, so it stays below busy.
 	if err := c.Drain(ctx, flux.NewRankSet(3), "x"); err != nil {
 		t.Fatal(err)
 	}
 	mustStep(t, c, epoch.Add(30*time.Second))
-	want := IdleSeconds{Releasable: 20, BelowBusy: 2*10 + 2*10, Draining: 10}
+	if err := c.Drain(ctx, flux.NewRankSet(1), "x"); err != nil {
+		t.Fatal(err)
+	}
+	mustStep(t, c, epoch.Add(40*time.Second))
+	want := IdleSeconds{Releasable: 20, BelowBusy: 2*10 + 2*10 + 2*10, Draining: 10 + 10}
 	if diff := cmp.Diff(want, c.Stats().Idle); diff != "" {
 		t.Errorf("idle node-seconds (-want +got):\n%s", diff)
 	}
