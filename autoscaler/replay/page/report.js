@@ -60,7 +60,11 @@
     const rows = d.report.policies, busy = d.report.lowerBoundNodeHours;
     const s = svg("frontier", 900, 380), box = {l: 70, r: 640, t: 15, b: 340};
     const xr = rows.map(r => r.nodeHours / busy), yr = rows.map(r => r.meanWaitSeconds / 60);
-    const x0 = Math.min(1, ...xr) * 0.97, x1 = Math.max(...xr) * 1.03, y1 = Math.max(1, ...yr) * 1.1;
+    // A policy that leaves jobs unfinished (static-min) can wait days: keep the axis to the
+    // ones that finish everything and pin the others to the top edge, marked off scale.
+    const fin = yr.filter((_, i) => rows[i].unfinished === 0);
+    const y1 = Math.max(1, ...(fin.length ? fin : yr)) * 1.15;
+    const x0 = Math.min(1, ...xr) * 0.97, x1 = Math.max(...xr) * 1.03;
     const fx = v => box.l + (v - x0) / (x1 - x0) * (box.r - box.l);
     const fy = v => box.b - v / y1 * (box.b - box.t);
     axes(s, box, ticks(x0, x1, 8), ticks(0, y1, 6), fx, fy, v => v.toFixed(2) + "x", v => v.toFixed(0) + "m");
@@ -68,7 +72,8 @@
     el(s, "text", {x: 14, y: (box.t + box.b) / 2, transform: `rotate(-90 14 ${(box.t + box.b) / 2})`, "text-anchor": "middle"}, "mean wait (minutes)");
     let marks = 0;
     rows.forEach((r, i) => {
-      const c = color(i), x = fx(xr[i]), y = fy(yr[i]);
+      const c = color(i), x = fx(xr[i]), off = yr[i] > y1, y = fy(Math.min(yr[i], y1));
+      if (off) el(s, "text", {x: x + 7, y: y + 12, fill: c}, `off scale: ${human(r.meanWaitSeconds)}`);
       const dot = el(s, "circle", {cx: x, cy: y, r: 5, fill: r.bound ? "white" : c, stroke: c, "stroke-width": 2, class: "point"});
       el(dot, "title", {}, `${r.policy}: ${xr[i].toFixed(3)}x, mean wait ${human(r.meanWaitSeconds)}, ${r.killed} killed`);
       marks++;
