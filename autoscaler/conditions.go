@@ -121,6 +121,9 @@ func scalingLimited(o *outcome) metav1.Condition {
 func draining(o *outcome) metav1.Condition {
 	const typ = v1alpha1.ConditionDraining
 	d := o.decision
+	if c, ok := passiveDraining(o); ok {
+		return c
+	}
 	if o.dryRun {
 		if len(d.Drain) > 0 {
 			return condition(typ, false, v1alpha1.ReasonNotDraining, "dry run: would drain ranks %s", rankString(d.Drain))
@@ -145,6 +148,28 @@ func draining(o *outcome) metav1.Condition {
 		return condition(typ, false, v1alpha1.ReasonDrainCanceled, "ranks %s given back: the size needs them", o.undrained)
 	}
 	return condition(typ, false, v1alpha1.ReasonNotDraining, "no ranks draining")
+}
+
+// passiveDraining reports the ranks a dry run or flux.source None gave back, or could not.
+func passiveDraining(o *outcome) (metav1.Condition, bool) {
+	const typ = v1alpha1.ConditionDraining
+	why := "flux.source None"
+	if o.dryRun {
+		why = "dry run"
+	}
+	switch {
+	case o.releasedPassive:
+		return condition(typ, false, v1alpha1.ReasonDrainReleased,
+			"%s: gave back ranks %s, drained before; a passive policy owns no drain", why, o.undrained), true
+	case o.stranded:
+		return condition(typ, true, v1alpha1.ReasonDrainStranded,
+			"%s: ranks %s stay drained, drained before through a source this controller no longer has; "+
+				"undrain them in the lead broker with flux resource undrain -u %s, or set flux.source back", why, o.owned, o.owned), true
+	case (o.dryRun || o.source == v1alpha1.SourceNone) && o.drainErr != nil:
+		return condition(typ, true, v1alpha1.ReasonDrainInProgress,
+			"%s: giving back ranks %s, drained before, failed; retrying: %v", why, o.owned, o.drainErr), true
+	}
+	return metav1.Condition{}, false
 }
 
 // fallbackActive reports whether the fallback action is in force.

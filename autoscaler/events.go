@@ -73,7 +73,11 @@ func actionEvents(o *outcome) []eventRecord {
 		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventDrainStarted, actionDrain,
 			fmt.Sprintf("Draining ranks %s before shrinking to %d; running jobs are left to finish", o.drained, o.decision.Desired)})
 	}
-	if len(o.undrained) > 0 {
+	switch {
+	case o.releasedPassive:
+		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventDrainCanceled, actionUndrain,
+			fmt.Sprintf("Gave ranks %s back to the scheduler: a dry run or flux.source None owns no drain", o.undrained)})
+	case len(o.undrained) > 0:
 		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventDrainCanceled, actionUndrain,
 			fmt.Sprintf("Gave ranks %s back to the scheduler (%s)", o.undrained, o.decision.DrainReason)})
 	}

@@ -46,6 +46,11 @@ type outcome struct {
 	undrained flux.RankSet
 	released  flux.RankSet
 	drainErr  error
+	// releasedPassive is set when the ranks undrained were owned from before a dry run or
+	// flux.source None, which own no drain; stranded when they could not be, for want of a
+	// Flux client.
+	releasedPassive bool
+	stranded        bool
 	// owned is what the controller owns after this reconcile (status.drainingRanks).
 	owned flux.RankSet
 	// removed are owned ranks a shrink took away whose old brokers may still be up

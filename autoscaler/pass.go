@@ -76,6 +76,9 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 
 	// 2. Signals, each read bounded by flux.timeoutSeconds.
 	src := p.gather(ctx, o, &spec)
+	if (spec.DryRun || spec.Flux.Source == v1alpha1.SourceNone) && len(o.owned) > 0 {
+		p.releasePassive(ctx, o, src, &spec)
+	}
 	owned := o.owned
 	o.removed = removedRanks(removedFromStatus(ctx, &sp.Status), owned, decideCurrent, o.flux)
 

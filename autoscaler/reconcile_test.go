@@ -29,10 +29,14 @@ import (
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 )
 
-// simSources serves one simulated Flux cluster per policy name.
+// simSources serves one simulated Flux cluster per policy name, and no Flux for flux.source
+// None.
 type simSources struct{ clusters map[string]*simulated.Cluster }
 
 func (s simSources) NewSource(_ context.Context, sp *v1alpha1.ScalingPolicy, _ *target.Info) (source.Source, error) {
+	if sp.Spec.Flux.Source == v1alpha1.SourceNone {
+		return source.Source{}, nil
+	}
 	c := s.clusters[sp.Name]
 	return source.Source{Flux: c, Watcher: c}, nil
 }

@@ -60,7 +60,7 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 		}
 		st.History = historyToStatus(d.History)
 	}
-	if !o.dryRun {
+	if !o.dryRun || o.releasedPassive { // a dry run only gives back ranks owned from before it
 		st.DrainingRanks = o.owned.String()
 		st.RemovedRanks = removedOwned(o).String()
 		st.DrainStartTime = nil
