@@ -32,14 +32,7 @@ const (
 func TestOperatorMiniClusterRanksFollowPods(t *testing.T) {
 	c, op := fluxoperator.StartForTest(t)
 	ctx := t.Context()
-	dyn, err := dynamic.NewForConfig(c.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mcs := dyn.Resource(fluxoperator.MiniClusterResource).Namespace(ns)
-	if _, err := mcs.Create(ctx, fluxoperator.Example(t, ns), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	dyn := createExample(t, c)
 	in := waitInstance(t, op)
 	in.WaitStatus(t, "online", "0-1", waitBound)
 	in.WaitStatus(t, "offline", "2-9", waitBound)
@@ -95,6 +88,20 @@ func TestOperatorMiniClusterRanksFollowPods(t *testing.T) {
 	setSize(t, dyn, 3)
 	in.WaitStatus(t, "offline", "3-9", waitBound)
 	in.WaitStatus(t, "online", "0-2", waitBound)
+}
+
+// createExample creates the operator's example MiniCluster.
+func createExample(t *testing.T, c *localcluster.Cluster) dynamic.Interface {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcs := dyn.Resource(fluxoperator.MiniClusterResource).Namespace(ns)
+	if _, err := mcs.Create(t.Context(), fluxoperator.Example(t, ns), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return dyn
 }
 
 // checkRanks compares what cl reads with Flux's own view of the ranks.
