@@ -25,7 +25,9 @@ import (
 //  7. fallback: after Flux state has been missing for fallback.afterSeconds
 //  8. clamp: [minSize, min(maxSize, TargetMax)]
 //  9. stale hold: no shrink on stale or missing Flux state
-//  10. shrink plan: Drain the top ranks and shrink once they are idle, Immediate, or Never
+//  10. shrink plan: Drain the top ranks and shrink once they are idle, Immediate, or Never;
+//     in Drain mode, ranks above what the policies want now are drained while the
+//     scale-down window still holds the size, so no new job lands on them
 //
 // Decision.History is the bounded history to store for the next call.
 func Decide(in Input) Decision {
@@ -66,6 +68,9 @@ type decider struct {
 	hints hintSet
 	// blind is true when some policy lacked the data it needs.
 	blind bool
+	// wanted is what the policies and hints in force ask for now, before the windows and
+	// rate limits: the shrink plan drains the ranks above it early (see earlyDrainFrom).
+	wanted int32
 
 	steps steps
 	out   Decision
@@ -82,6 +87,7 @@ func (d *decider) decide() Decision {
 	// recorded so that an expired one steps down through the scale-down window; they still
 	// bypass the windows and rate limits while in force (step 6).
 	recorded := d.hinted(size)
+	d.wanted = recorded
 	size = d.stabilize(size)
 	size = d.rateLimit(size)
 	size = d.applyHints(size)

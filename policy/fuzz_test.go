@@ -94,9 +94,15 @@ func checkInvariants(t *testing.T, in Input, d Decision) {
 			t.Errorf("Undrain %d: a shrink removed it and its old broker is not gone yet", r)
 		}
 	}
+	// Drain mode also drains early below Desired (the ranks above what the policies want
+	// while the scale-down window holds the size), never below minSize.
+	drainFrom := d.Desired
+	if mode == "" || mode == v1alpha1.ScaleDownDrain {
+		drainFrom = min(d.Desired, lo)
+	}
 	for _, r := range d.Drain {
-		if r < d.Desired || r >= current || slices.Contains(d.Undrain, r) {
-			t.Errorf("Drain %d outside [%d, %d) or also undrained", r, d.Desired, current)
+		if r < drainFrom || r >= current || slices.Contains(d.Undrain, r) {
+			t.Errorf("Drain %d outside [%d, %d) or also undrained", r, drainFrom, current)
 		}
 	}
 	checkHistory(t, d.History)

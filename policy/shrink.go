@@ -17,7 +17,13 @@ func (d *decider) planShrink(size int32) {
 		d.out.Scale = true
 		d.undrainBelow(size)
 	case size == c && !d.stale:
-		// Demand came back before the drain finished: give the ranks back.
+		// Demand came back before the drain finished: give the ranks back, but keep (or
+		// start) the early drain above what the policies want now.
+		if from := d.earlyDrainFrom(size); from < c {
+			d.drainRange(from, c)
+			d.undrainBelow(from)
+			break
+		}
 		d.undrainBelow(size)
 	case size < c && !d.stale:
 		switch d.s.mode {
@@ -37,9 +43,9 @@ func (d *decider) planShrink(size int32) {
 	}
 }
 
-// drainThenShrink plans a Drain-mode shrink: drain the ranks to drop, shrink once every one
-// of them is drained and idle. A rank Flux does not list has no resources in Flux, so
-// nothing can run there and it needs no drain.
+// drainThenShrink plans a Drain-mode shrink: drain the ranks to drop, and shrink as far as
+// the top ranks are drained and idle, all the way once every one of them is. A rank Flux
+// does not list has no resources in Flux, so nothing can run there and it needs no drain.
 func (d *decider) drainThenShrink(size int32) {
 	c := d.current
 	if d.flux == nil || d.flux.Ranks == nil {
@@ -58,14 +64,15 @@ func (d *decider) drainThenShrink(size int32) {
 		if !st.Drained {
 			notDrained++
 			ready = false
-			d.out.Drain = append(d.out.Drain, st.Rank)
 		}
 		if st.Allocated {
 			busy++
 			ready = false
 		}
 	}
-	d.undrainBelow(size)
+	from := d.earlyDrainFrom(size)
+	d.drainRange(from, c)
+	d.undrainBelow(from)
 	if ready {
 		d.out.Scale = true
 		d.out.DrainReason = v1alpha1.ReasonDrainComplete
@@ -80,10 +87,66 @@ func (d *decider) drainThenShrink(size int32) {
 		d.out.DrainReason = v1alpha1.ReasonDrainTimedOut
 		return
 	}
+	d.out.DrainReason = v1alpha1.ReasonDrainInProgress
+	if part := d.idleTop(size); part < c && part <= d.s.hi {
+		// The top ranks are drained and idle while a job still runs lower down: give them
+		// back now rather than keep them until every rank down to size is idle (a target
+		// above its max waits for the whole shrink, as Desired never exceeds the max). On the
+		// 512-node lublin_256 replay such ranks were most of the node-hours spent above
+		// the highest busy rank.
+		d.out.Desired, d.out.Scale = part, true
+		d.steps.limited(v1alpha1.ReasonWaitingForDrain,
+			"shrinking to %d now (ranks above are drained and idle) and to %d once ranks %d-%d are (%d to drain, %d running jobs)",
+			part, size, size, part-1, notDrained, busy)
+		return
+	}
 	d.steps.limited(v1alpha1.ReasonWaitingForDrain,
 		"shrinking to %d once ranks %d-%d are drained and idle (%d to drain, %d running jobs)",
 		size, size, c-1, notDrained, busy)
-	d.out.DrainReason = v1alpha1.ReasonDrainInProgress
+}
+
+// idleTop is the lowest size >= size that only drops ranks that are drained and idle (or
+// that Flux does not list, which hold no resources): Current when the top rank is busy or
+// not drained.
+func (d *decider) idleTop(size int32) int32 {
+	c := d.current
+	ready := make([]bool, max(c-size, 0))
+	for i := range ready {
+		ready[i] = true
+	}
+	for _, st := range d.flux.Ranks {
+		if st.Rank >= size && st.Rank < c && (!st.Drained || st.Allocated) {
+			ready[st.Rank-size] = false
+		}
+	}
+	part := c
+	for part > size && ready[part-1-size] {
+		part--
+	}
+	return part
+}
+
+// earlyDrainFrom is the lowest rank to drain in Drain mode: size, or what the policies want
+// now when that is lower. Jobs land on the lowest free ranks, so while the scale-down
+// window keeps the size up, a job that starts on a rank the window is about to give back
+// holds it (and every rank below it) for its whole run: on a 512-node replay of
+// lublin_256 that was most of the non-busy node-hours. Draining the ranks above the
+// wanted size at once keeps new jobs below it; the ranks stay (the window still holds
+// the size), and demand that comes back gets them undrained on the next decision.
+func (d *decider) earlyDrainFrom(size int32) int32 {
+	if d.s.mode != v1alpha1.ScaleDownDrain || d.flux == nil || d.flux.Ranks == nil {
+		return size
+	}
+	return min(size, max(d.wanted, d.s.lo))
+}
+
+// drainRange drains the ranks in [from, to) Flux lists and has not drained.
+func (d *decider) drainRange(from, to int32) {
+	for _, st := range d.flux.Ranks {
+		if st.Rank >= from && st.Rank < to && !st.Drained {
+			d.out.Drain = append(d.out.Drain, st.Rank)
+		}
+	}
 }
 
 // drainTimedOut is true when a drain we own among the ranks to drop has run longer than

@@ -31,8 +31,12 @@ func TestShrinkPlan(t *testing.T) {
 		want: Decision{Desired: 4, Drain: []int32{4, 5}, Limit: v1alpha1.ReasonWaitingForDrain,
 			DrainReason: v1alpha1.ReasonDrainInProgress},
 	}, {
-		name: "Drain: a draining rank still runs a job: wait",
+		name: "Drain: a draining rank still runs a job: drop the idle rank above it, wait for the rest",
 		in:   exact4(drain().alloc(4).drained(4, 5).draining(t0.Add(-time.Minute), 4, 5)),
+		want: Decision{Desired: 5, Scale: true, Limit: v1alpha1.ReasonWaitingForDrain, DrainReason: v1alpha1.ReasonDrainInProgress},
+	}, {
+		name: "Drain: the top rank runs a job: wait",
+		in:   exact4(drain().alloc(5).drained(4, 5).draining(t0.Add(-time.Minute), 4, 5)),
 		want: Decision{Desired: 4, Limit: v1alpha1.ReasonWaitingForDrain, DrainReason: v1alpha1.ReasonDrainInProgress},
 	}, {
 		name: "Drain: busy ranks count as busy nodes, so the queue keeps them",
@@ -82,7 +86,7 @@ func TestShrinkPlan(t *testing.T) {
 			DrainReason: v1alpha1.ReasonDrainTimedOut},
 	}, {
 		name: "drain within its timeout: wait",
-		in:   withTimeout(exact4(drain().alloc(4).drained(4, 5).draining(t0.Add(-60*time.Second), 4, 5)), 60),
+		in:   withTimeout(exact4(drain().alloc(5).drained(4, 5).draining(t0.Add(-60*time.Second), 4, 5)), 60),
 		want: Decision{Desired: 4, Limit: v1alpha1.ReasonWaitingForDrain, DrainReason: v1alpha1.ReasonDrainInProgress},
 	}, {
 		name: "Drain without per-rank state: never shrink",
@@ -118,11 +122,11 @@ func TestShrinkPlan(t *testing.T) {
 }
 
 // TestShrinkWaitsThenApplies walks a drain through three decisions, feeding back what the
-// caller would store. An application asks for exactly 4 nodes while rank 4 runs a job:
+// caller would store. An application asks for exactly 4 nodes while rank 5 runs a job:
 // drain ranks 4-5, wait while the job runs, shrink when it ends. The ScaleEvent is recorded
 // only by the decision that scales.
 func TestShrinkWaitsThenApplies(t *testing.T) {
-	in := makeInput(6, 10).alloc(0, 1, 2, 3, 4).mode(v1alpha1.ScaleDownDrain).
+	in := makeInput(6, 10).alloc(0, 1, 2, 3, 5).mode(v1alpha1.ScaleDownDrain).
 		hint("app", 4, v1alpha1.HintExact, time.Hour).obj()
 	in.Spec.Behavior = nil // HPA defaults: a 300 s scale-down window, which the hint bypasses
 	d1 := Decide(in)
@@ -142,7 +146,7 @@ func TestShrinkWaitsThenApplies(t *testing.T) {
 
 	in.Now = t0.Add(30 * time.Second)
 	in.History = d2.History
-	in.Flux.Ranks[4].Allocated = false
+	in.Flux.Ranks[5].Allocated = false
 	d3 := Decide(in)
 	if !d3.Scale || d3.Desired != 4 || d3.DrainReason != v1alpha1.ReasonDrainComplete {
 		t.Fatalf("third: Desired %d Scale %v %s, want 4 true DrainComplete (%s)", d3.Desired, d3.Scale, d3.DrainReason, d3.Message)
