@@ -29,12 +29,13 @@ func (p *pass) apply(ctx context.Context, o *outcome, fc flux.Client, spec *v1al
 	}
 	switch tgt := o.target; {
 	case d.Scale && d.Desired != tgt.Current:
-		p.scale(ctx, o, d.Desired, prev)
+		return p.scale(ctx, o, spec, d.Desired, prev)
 	case !d.Scale && o.notApplied && tgt.Live > 0:
 		// The operator refused spec.size and keeps running Live: the size is ours to own,
 		// so put back the one that runs rather than leave the MiniCluster stuck.
-		p.scale(ctx, o, tgt.Live, d.History)
+		err := p.scale(ctx, o, spec, tgt.Live, d.History)
 		o.restored = o.scaled
+		return err
 	}
 	return nil
 }
@@ -103,18 +104,36 @@ func (p *pass) drain(ctx context.Context, o *outcome, fc flux.Client, timeout ti
 	return nil
 }
 
-// scale writes size. When the write fails, the history keeps the scale events of prev
-// (policy already added this one, as if it succeeded). The ranks a shrink removes stay
+// scale writes size, after recording the scale event and lastScaleTime in status (write
+// ahead, as drain does): a status write that failed after the size was written would make
+// the rate limits forget the event. It returns an error only when that record failed:
+// nothing was written then. When the size write fails, the history keeps the scale events
+// of prev (policy already added this one, as if it succeeded), and the status written at
+// the end of the pass takes the recorded event back. The ranks a shrink removes stay
 // owned: Flux keeps them drained, and a later growth gives them back (Decision.Undrain).
-func (p *pass) scale(ctx context.Context, o *outcome, size int32, prev policy.History) {
+func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPolicySpec, size int32, prev policy.History) error {
 	d, tgt := o.decision, o.target
 	from := tgt.Current
 	o.scaledFrom = from
+	if err := outsideDrainPlan(o, spec, size); err != nil {
+		o.scaleErr = err
+		d.History.ScaleEvents = prev.ScaleEvents
+		return nil
+	}
+	lastScale := p.sp.Status.LastScaleTime
+	p.sp.Status.History = historyToStatus(d.History)
+	at := wholeSeconds(p.now)
+	p.sp.Status.LastScaleTime = &at
+	if err := p.r.client.Status().Update(ctx, p.sp); err != nil {
+		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)
+		return fmt.Errorf("recording the scale to %d in status, before writing it: %w", size, err)
+	}
 	if err := p.tgt.Scale(ctx, size); err != nil {
 		o.scaleErr = err
 		d.History.ScaleEvents = prev.ScaleEvents
+		p.sp.Status.LastScaleTime = lastScale
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
-		return
+		return nil
 	}
 	o.scaled, o.scaledTo = true, size // Scale updated tgt's sizes
 	for _, r := range o.owned {
@@ -122,6 +141,36 @@ func (p *pass) scale(ctx context.Context, o *outcome, size int32, prev policy.Hi
 			o.released = append(o.released, r)
 		}
 	}
+	return nil
+}
+
+// outsideDrainPlan refuses, in Drain mode, a size that would remove a rank Flux shows up and
+// not both drained and idle: that would kill the jobs on it. Policy never plans one; this
+// guards every path that writes a size, the restore of a refused spec.size included, against
+// numbers other than the ones it planned on. Without per-rank state only the ranks whose
+// pods run count.
+func outsideDrainPlan(o *outcome, spec *v1alpha1.ScalingPolicySpec, size int32) error {
+	if spec.ScaleDown.Mode != "" && spec.ScaleDown.Mode != v1alpha1.ScaleDownDrain {
+		return nil
+	}
+	st := o.flux.state
+	var atRisk flux.RankSet
+	if st != nil && st.PerRank {
+		for _, rk := range st.Ranks {
+			if rk.Rank >= size && rk.Online && (rk.Drain == "" || rk.Allocated) {
+				atRisk = append(atRisk, rk.Rank)
+			}
+		}
+	} else {
+		for r := size; r < o.target.Live; r++ {
+			atRisk = append(atRisk, r)
+		}
+	}
+	if len(atRisk) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refusing to scale %s %s to %d: ranks %s are up and not drained and idle, and scaleDown.mode "+
+		"Drain never removes those; they are drained first", o.target.Kind, o.target.Name, size, flux.NewRankSet(atRisk...))
 }
 
 // drainedIn reports whether Flux shows rank r drained or draining.
