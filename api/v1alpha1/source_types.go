@@ -79,6 +79,7 @@ type CustomMetricsSource struct {
 	// MiniCluster's rank-0 pod ("pods", "<name>-0").
 	// +optional
 	Resource string `json:"resource,omitempty"`
+	// Name of that object; default "<MiniCluster name>-0".
 	// +optional
 	Name string `json:"name,omitempty"`
 }

@@ -119,13 +119,18 @@ type ScalingHistory struct {
 
 // TimedSize is a size at a time.
 type TimedSize struct {
+	// Time the size was recommended.
 	Time metav1.Time `json:"time"`
-	Size int32       `json:"size"`
+	// Size recommended.
+	Size int32 `json:"size"`
 }
 
 // ScaleEvent is one applied size change.
 type ScaleEvent struct {
+	// Time the new size was written.
 	Time metav1.Time `json:"time"`
-	From int32       `json:"from"`
-	To   int32       `json:"to"`
+	// From is the size before the change.
+	From int32 `json:"from"`
+	// To is the size written.
+	To int32 `json:"to"`
 }
