@@ -141,9 +141,17 @@ func draining(o *outcome) metav1.Condition {
 			o.drainStart.UTC().Format(time.RFC3339), d.Desired)
 	case len(o.released) > 0:
 		return condition(typ, false, v1alpha1.ReasonDrainComplete, "ranks %s drained and removed", o.released)
-	case d.DrainReason == v1alpha1.ReasonDrainTimedOut:
+	case d.DrainReason == v1alpha1.ReasonDrainTimedOut && o.backingOff:
 		return condition(typ, false, v1alpha1.ReasonDrainTimedOut,
-			"the drain took longer than scaleDown.drainTimeoutSeconds: ranks %s given back", o.undrained)
+			"%d drain(s) in a row took longer than scaleDown.drainTimeoutSeconds: not draining again before %s; %s",
+			o.drainTimeouts, o.drainRetry.UTC().Format(time.RFC3339), drainTimeoutAdvice)
+	case d.DrainReason == v1alpha1.ReasonDrainTimedOut:
+		next := ""
+		if !o.drainRetry.IsZero() {
+			next = fmt.Sprintf(", the next drain not before %s", o.drainRetry.UTC().Format(time.RFC3339))
+		}
+		return condition(typ, false, v1alpha1.ReasonDrainTimedOut,
+			"the drain took longer than scaleDown.drainTimeoutSeconds: ranks %s given back%s; %s", o.undrained, next, drainTimeoutAdvice)
 	case len(o.undrained) > 0:
 		return condition(typ, false, v1alpha1.ReasonDrainCanceled, "ranks %s given back: the size needs them", o.undrained)
 	}

@@ -57,6 +57,11 @@ type outcome struct {
 	// (status.removedRanks, see removedRanks).
 	removed    flux.RankSet
 	drainStart time.Time
+	// drainTimeouts and drainRetry are status.drainTimeouts and drainRetryTime after this
+	// pass; backingOff is set when a drain was held back until drainRetry.
+	drainTimeouts int32
+	drainRetry    time.Time
+	backingOff    bool
 }
 
 // fluxReading is the Flux state one reconcile could use.

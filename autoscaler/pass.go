@@ -102,6 +102,9 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 
 	// 4. Apply, unless this is a dry run.
 	if !o.dryRun {
+		if wait := p.backOffDrains(o, &spec); wait > 0 {
+			requeue = min(requeue, max(wait, minRecheck))
+		}
 		if err := p.apply(ctx, o, src.Flux, &spec, in.History); err != nil {
 			return reconcile.Result{}, err
 		}
@@ -128,6 +131,7 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 		log.FromContext(ctx).Error(err, "status.drainingRanks is not an idset the controller wrote; ignoring it")
 	}
 	o.owned, o.drainStart = owned, timeOrZero(sp.Status.DrainStartTime)
+	o.drainTimeouts, o.drainRetry = sp.Status.DrainTimeouts, timeOrZero(sp.Status.DrainRetryTime)
 	src, srcErr := r.sources.Get(ctx, sp, o.target)
 	o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
 	o.pods = r.readPods(ctx, spec, src, o.target)

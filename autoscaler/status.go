@@ -68,6 +68,11 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 			t := wholeSeconds(o.drainStart)
 			st.DrainStartTime = &t
 		}
+		st.DrainTimeouts, st.DrainRetryTime = o.drainTimeouts, nil
+		if !o.drainRetry.IsZero() {
+			t := wholeSeconds(o.drainRetry)
+			st.DrainRetryTime = &t
+		}
 	}
 	st.ActiveHints = hintsToStatus(o.hints, o.now)
 	return st

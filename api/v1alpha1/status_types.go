@@ -42,6 +42,15 @@ type ScalingPolicyStatus struct {
 	// DrainStartTime is when the current drain began.
 	// +optional
 	DrainStartTime *metav1.Time `json:"drainStartTime,omitempty"`
+	// DrainTimeouts counts the drains in a row that ran past scaleDown.drainTimeoutSeconds
+	// and were given back. Each doubles the wait before the next drain; a drain that
+	// completes, or a size that needs no shrink, resets it.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	DrainTimeouts int32 `json:"drainTimeouts,omitempty"`
+	// DrainRetryTime is when a shrink may start draining again after a drain timed out.
+	// +optional
+	DrainRetryTime *metav1.Time `json:"drainRetryTime,omitempty"`
 	// ActiveHints are the unexpired application hints.
 	// +listType=map
 	// +listMapKey=subject

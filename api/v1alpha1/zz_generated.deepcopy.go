@@ -404,6 +404,10 @@ func (in *ScalingPolicyStatus) DeepCopyInto(out *ScalingPolicyStatus) {
 		in, out := &in.DrainStartTime, &out.DrainStartTime
 		*out = (*in).DeepCopy()
 	}
+	if in.DrainRetryTime != nil {
+		in, out := &in.DrainRetryTime, &out.DrainRetryTime
+		*out = (*in).DeepCopy()
+	}
 	if in.ActiveHints != nil {
 		in, out := &in.ActiveHints, &out.ActiveHints
 		*out = make([]HintStatus, len(*in))
