@@ -13,8 +13,8 @@ import (
 
 // agentSource builds the Agent source: reads and long-polls (so state changes reach the
 // controller at once) from the agent's URL, drains with the token of
-// flux.agent.tokenSecretRef. The token is read when the source is built, i.e. on each spec
-// change: a rotated Secret takes effect on the next spec change or controller restart.
+// flux.agent.tokenSecretRef. The token is read when the source is built and again whenever
+// the agent refuses it, so a rotated Secret takes effect on the next drain.
 func (k *KubeSources) agentSource(ctx context.Context, sp *v1alpha1.ScalingPolicy, src Source) (Source, error) {
 	a := sp.Spec.Flux.Agent
 	if a == nil || a.URL == "" {
@@ -24,7 +24,9 @@ func (k *KubeSources) agentSource(ctx context.Context, sp *v1alpha1.ScalingPolic
 	if err != nil {
 		return Source{}, err
 	}
-	c, err := agent.NewClient(a.URL, agent.ClientOptions{Token: token})
+	policy := sp.DeepCopy() // the client outlives this reconcile's copy
+	refresh := func(ctx context.Context) (string, error) { return k.agentToken(ctx, policy) }
+	c, err := agent.NewClient(a.URL, agent.ClientOptions{Token: token, RefreshToken: refresh})
 	if err != nil {
 		return Source{}, fmt.Errorf("flux.agent.url: %w", err)
 	}

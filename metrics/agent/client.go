@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fluxscale/fluxscale/metrics/flux"
@@ -23,6 +24,10 @@ type ClientOptions struct {
 	HTTPClient *http.Client
 	// Token is the bearer token for drain and undrain; without it they fail.
 	Token string
+	// RefreshToken, when set, reads the token again (from its Secret). The client calls it
+	// when the agent refuses the token (401 or 403, e.g. after a rotation) or has none, and
+	// retries once with a token that differs from the one refused.
+	RefreshToken func(ctx context.Context) (string, error)
 	// Wait is how long Watch asks the agent to hold a request (default 30s; the agent caps
 	// it at its own maximum).
 	Wait time.Duration
@@ -30,10 +35,13 @@ type ClientOptions struct {
 
 // Client talks to a fluxscale agent. It is a flux.Client and a flux.Watcher.
 type Client struct {
-	base  *url.URL
-	http  *http.Client
+	base    *url.URL
+	http    *http.Client
+	wait    time.Duration
+	refresh func(ctx context.Context) (string, error)
+
+	mu    sync.Mutex
 	token string
-	wait  time.Duration
 }
 
 var (
@@ -47,7 +55,7 @@ func NewClient(baseURL string, opts ClientOptions) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("agent URL %q is not an http(s)://host[:port] URL", baseURL)
 	}
-	c := &Client{base: u, http: opts.HTTPClient, token: opts.Token, wait: opts.Wait}
+	c := &Client{base: u, http: opts.HTTPClient, token: opts.Token, wait: opts.Wait, refresh: opts.RefreshToken}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -109,28 +117,76 @@ func (c *Client) post(ctx context.Context, path string, ranks flux.RankSet, body
 	if err := ranks.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if c.token == "" {
-		return fmt.Errorf("%s: no bearer token configured for the agent", what)
-	}
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
+	token := c.currentToken()
+	if token == "" {
+		if token = c.refreshed(ctx, token); token == "" {
+			return fmt.Errorf("%s: no bearer token configured for the agent", what)
+		}
+	}
+	op := fmt.Sprintf("%s %s", what, body.Ranks)
+	err = c.send(ctx, path, op, payload, token)
+	var refused *refusedToken
+	if errors.As(err, &refused) {
+		if fresh := c.refreshed(ctx, token); fresh != "" {
+			err = c.send(ctx, path, op, payload, fresh)
+		}
+	}
+	return err
+}
+
+// refusedToken is an agent's 401 or 403: the token is wrong, perhaps rotated.
+type refusedToken struct{ err error }
+
+func (e *refusedToken) Error() string { return e.err.Error() }
+func (e *refusedToken) Unwrap() error { return e.err }
+
+// send posts payload with token; op names the request in errors.
+func (c *Client) send(ctx context.Context, path, op string, payload []byte, token string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(path, nil), bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", what, body.Ranks, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return responseError(fmt.Sprintf("%s %s", what, body.Ranks), resp)
+	if resp.StatusCode/100 == 2 {
+		return nil
 	}
-	return nil
+	err = responseError(op, resp)
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return &refusedToken{err}
+	}
+	return err
+}
+
+func (c *Client) currentToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
+// refreshed reads the token again and keeps it; it returns "" when there is no way to, the
+// read failed, or the token is still the one refused.
+func (c *Client) refreshed(ctx context.Context, refused string) string {
+	if c.refresh == nil {
+		return ""
+	}
+	fresh, err := c.refresh(ctx)
+	if err != nil || fresh == "" || fresh == refused {
+		return ""
+	}
+	c.mu.Lock()
+	c.token = fresh
+	c.mu.Unlock()
+	return fresh
 }
 
 func (c *Client) endpoint(path string, query url.Values) string {

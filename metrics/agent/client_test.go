@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,53 @@ func TestNewClientRejectsBadURL(t *testing.T) {
 		if _, err := NewClient(u, ClientOptions{}); err == nil {
 			t.Errorf("NewClient(%q) succeeded", u)
 		}
+	}
+}
+
+// A rotated token Secret takes effect on the next drain: the refused request reads the token
+// again and is retried once with the new one.
+func TestClientRereadsARotatedToken(t *testing.T) {
+	a := newTestAgent(t)
+	reads := 0
+	c, err := NewClient(a.http.URL, ClientOptions{Token: a.token, RefreshToken: func(context.Context) (string, error) {
+		reads++
+		return "rotated", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Undrain(t.Context(), flux.RankSet{3}); err != nil {
+		t.Fatalf("Undrain with the current token: %v", err)
+	}
+	if err := os.WriteFile(a.tokenFile, []byte("rotated\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Drain(t.Context(), flux.RankSet{3}, "fluxscale: test"); err != nil {
+		t.Fatalf("Drain after the rotation: %v", err)
+	}
+	if err := c.Undrain(t.Context(), flux.RankSet{3}); err != nil {
+		t.Fatalf("Undrain after the rotation: %v", err)
+	}
+	if reads != 1 {
+		t.Errorf("the token was read %d times, want once (on the refusal)", reads)
+	}
+	_, drains, undrains := a.source.calls()
+	if len(drains) != 1 || len(undrains) != 2 {
+		t.Errorf("agent saw %d drains and %d undrains, want 1 and 2", len(drains), len(undrains))
+	}
+}
+
+// A token that stays wrong after the re-read is reported, not retried for ever.
+func TestClientReportsATokenStillRefusedAfterTheReread(t *testing.T) {
+	a := newTestAgent(t)
+	c, err := NewClient(a.http.URL, ClientOptions{Token: "old", RefreshToken: func(context.Context) (string, error) {
+		return "also-wrong", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *StatusError
+	if err := c.Undrain(t.Context(), flux.RankSet{3}); !errors.As(err, &se) || se.StatusCode != http.StatusForbidden {
+		t.Errorf("Undrain with a wrong token = %v, want the agent's 403", err)
 	}
 }
