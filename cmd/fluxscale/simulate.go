@@ -29,7 +29,7 @@ var traceEpoch = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 type simulateFlags struct {
 	trace, policyFile, baselines, out, sched string
 	maxSize, minSize                         int
-	nodeUpDelay                              time.Duration
+	nodeUpDelay, shortJobsHigh               time.Duration
 	sweeps                                   []string
 	from, to                                 time.Duration
 	slurm                                    replay.SlurmOptions
@@ -75,7 +75,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 		return err
 	}
 	cfg := replay.Config{
-		Cluster: simulated.Options{MaxSize: spec.MaxSize, NodeUpDelay: f.nodeUpDelay, Sched: sched},
+		Cluster: simulated.Options{MaxSize: spec.MaxSize, NodeUpDelay: f.nodeUpDelay, Sched: sched, ShortJobsHigh: f.shortJobsHigh},
 		Jobs:    tr.Jobs,
 	}
 	began := clk.Now()
@@ -158,6 +158,8 @@ func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) 
 	fs.IntVar(&f.slurm.ResumeRate, "slurm-resume-rate", f.slurm.ResumeRate, "slurm-power-save: nodes resumed per minute at most (ResumeRate; 0: no limit)")
 	fs.StringVar(&f.sched, "sched", string(simulated.SchedFCFS), "Flux queue policy: fcfs or easy (backfill)")
 	fs.DurationVar(&f.nodeUpDelay, "node-up-delay", simulated.DefaultNodeUpDelay, "time for a rank added by a resize to come up")
+	fs.DurationVar(&f.shortJobsHigh, "short-jobs-high", 0, "experiment: jobs with a walltime below this take the highest free ranks, "+
+		"not the lowest (no Flux scheduler places by walltime; 0: off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, err
@@ -173,6 +175,8 @@ func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) 
 		return f, fmt.Errorf("%w: --trace is required: give an SWF workload file", errUsage)
 	case f.nodeUpDelay < 0:
 		return f, fmt.Errorf("%w: --node-up-delay %s is negative", errUsage, f.nodeUpDelay)
+	case f.shortJobsHigh < 0:
+		return f, fmt.Errorf("%w: --short-jobs-high %s is negative", errUsage, f.shortJobsHigh)
 	case f.to != 0 && f.to <= f.from:
 		return f, fmt.Errorf("%w: --to %s is not after --from %s", errUsage, f.to, f.from)
 	}

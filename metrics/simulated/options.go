@@ -51,6 +51,10 @@ type Options struct {
 	Sched SchedPolicy
 	// CoresPerNode is the cores of one rank; 0 means 1.
 	CoresPerNode int32
+	// ShortJobsHigh, when above 0, places jobs whose walltime is below it on the highest
+	// free ranks instead of the lowest (see Cluster.place). Flux's schedulers have no such
+	// per-job placement; it measures what one would be worth.
+	ShortJobsHigh time.Duration
 	// JobListLimit caps State's job list as `flux jobs --count` does; 0 means
 	// DefaultJobListLimit, negative means no cap. Counts always cover every job.
 	JobListLimit int
@@ -65,6 +69,9 @@ func (o Options) validate() error {
 	}
 	if o.NodeUpDelay < 0 {
 		return fmt.Errorf("node up delay %s is negative", o.NodeUpDelay)
+	}
+	if o.ShortJobsHigh < 0 {
+		return fmt.Errorf("short-jobs-high %s is negative", o.ShortJobsHigh)
 	}
 	if o.CoresPerNode < 0 {
 		return fmt.Errorf("cores per node %d is negative", o.CoresPerNode)

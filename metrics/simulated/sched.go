@@ -22,8 +22,9 @@ func (c *Cluster) schedule() {
 		if int(n) > len(free) {
 			break
 		}
-		c.start(idx, slices.Clone(free[:n]))
-		free = free[n:]
+		var got []int32
+		got, free = c.place(idx, free)
+		c.start(idx, got)
 		c.queue = c.queue[1:]
 	}
 	if len(c.queue) > 1 && len(free) > 0 && c.opts.sched() == SchedEASY {
@@ -78,10 +79,24 @@ func (c *Cluster) backfill(free []int32) {
 			kept = append(kept, idx)
 			continue
 		}
-		c.start(idx, slices.Clone(free[:j.NNodes]))
-		free = free[j.NNodes:]
+		var got []int32
+		got, free = c.place(idx, free)
+		c.start(idx, got)
 	}
 	c.queue = kept
+}
+
+// place picks the ranks for job idx from free (sorted, at least the job's size) and returns
+// them and the ranks left. Jobs take the lowest free ranks, except with ShortJobsHigh,
+// where a job whose walltime is below it takes the highest: an experiment in keeping long
+// jobs off the ranks a shrink gives back first.
+func (c *Cluster) place(idx int, free []int32) (ranks, rest []int32) {
+	j := c.jobs[idx].rec
+	n := int(j.NNodes)
+	if c.opts.ShortJobsHigh > 0 && j.walltime() < c.opts.ShortJobsHigh {
+		return slices.Clone(free[len(free)-n:]), free[:len(free)-n]
+	}
+	return slices.Clone(free[:n]), free[n:]
 }
 
 // release is a number of ranks expected to become free at a time.

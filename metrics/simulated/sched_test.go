@@ -155,3 +155,18 @@ func TestEveryJobRunsOnceAndNodeSecondsAreConserved(t *testing.T) {
 		}
 	}
 }
+
+func TestShortJobsHighTakeTheTopFreeRanks(t *testing.T) {
+	c := newCluster(t, Options{MaxSize: 6, InitialSize: 6, ShortJobsHigh: time.Hour, Sched: SchedEASY})
+	mustSubmit(t, c,
+		Job{ID: 1, NNodes: 2, Runtime: 2 * time.Hour},                          // long: lowest ranks
+		Job{ID: 2, NNodes: 2, Runtime: time.Minute, Walltime: 30 * time.Minute}, // short: highest
+		Job{ID: 3, NNodes: 1, Runtime: time.Minute, Walltime: 2 * time.Hour},    // long by its walltime
+	)
+	recs := recordsByID(c)
+	got := map[uint64][]int32{1: recs[1].Ranks, 2: recs[2].Ranks, 3: recs[3].Ranks}
+	want := map[uint64][]int32{1: {0, 1}, 2: {4, 5}, 3: {2}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ranks per job (-want +got):\n%s", diff)
+	}
+}
