@@ -159,7 +159,7 @@ func TestEveryJobRunsOnceAndNodeSecondsAreConserved(t *testing.T) {
 func TestShortJobsHighTakeTheTopFreeRanks(t *testing.T) {
 	c := newCluster(t, Options{MaxSize: 6, InitialSize: 6, ShortJobsHigh: time.Hour, Sched: SchedEASY})
 	mustSubmit(t, c,
-		Job{ID: 1, NNodes: 2, Runtime: 2 * time.Hour},                          // long: lowest ranks
+		Job{ID: 1, NNodes: 2, Runtime: 2 * time.Hour},                           // long: lowest ranks
 		Job{ID: 2, NNodes: 2, Runtime: time.Minute, Walltime: 30 * time.Minute}, // short: highest
 		Job{ID: 3, NNodes: 1, Runtime: time.Minute, Walltime: 2 * time.Hour},    // long by its walltime
 	)
