@@ -58,21 +58,23 @@
 
   function frontier(d) {
     const rows = d.report.policies, busy = d.report.lowerBoundNodeHours;
-    const s = svg("frontier", 900, 380), box = {l: 70, r: 640, t: 15, b: 340};
+    const s = svg("frontier", 1060, 380), box = {l: 70, r: 640, t: 15, b: 340};
     const xr = rows.map(r => r.nodeHours / busy), yr = rows.map(r => r.meanWaitSeconds / 60);
     // A policy that leaves jobs unfinished (static-min) can wait days: keep the axis to the
     // ones that finish everything and pin the others to the top edge, marked off scale.
-    const fin = yr.filter((_, i) => rows[i].unfinished === 0);
-    const y1 = Math.max(1, ...(fin.length ? fin : yr)) * 1.15;
+    // The axis spans those waits only (not from 0), as policies often differ by seconds.
+    const fin = yr.filter((_, i) => rows[i].unfinished === 0), ys = fin.length ? fin : yr;
+    const lo = Math.min(...ys), hi = Math.max(...ys), pad = Math.max((hi - lo) * 0.15, 0.5);
+    const y0 = Math.max(0, lo - pad), y1 = hi + pad;
     const x0 = Math.min(1, ...xr) * 0.97, x1 = Math.max(...xr) * 1.03;
     const fx = v => box.l + (v - x0) / (x1 - x0) * (box.r - box.l);
-    const fy = v => box.b - v / y1 * (box.b - box.t);
-    axes(s, box, ticks(x0, x1, 8), ticks(0, y1, 6), fx, fy, v => v.toFixed(2) + "x", v => v.toFixed(0) + "m");
+    const fy = v => box.b - (v - y0) / (y1 - y0) * (box.b - box.t);
+    axes(s, box, ticks(x0, x1, 8), ticks(y0, y1, 6), fx, fy, v => v.toFixed(2) + "x", v => +v.toFixed(2) + "m");
     el(s, "text", {x: (box.l + box.r) / 2, y: box.b + 32, "text-anchor": "middle"}, "node-hours / busy node-hours");
     el(s, "text", {x: 14, y: (box.t + box.b) / 2, transform: `rotate(-90 14 ${(box.t + box.b) / 2})`, "text-anchor": "middle"}, "mean wait (minutes)");
     let marks = 0;
     rows.forEach((r, i) => {
-      const c = color(i), x = fx(xr[i]), off = yr[i] > y1, y = fy(Math.min(yr[i], y1));
+      const c = color(i), x = fx(xr[i]), off = yr[i] > y1, y = fy(Math.min(Math.max(yr[i], y0), y1));
       if (off) el(s, "text", {x: x + 7, y: y + 12, fill: c}, `off scale: ${human(r.meanWaitSeconds)}`);
       const dot = el(s, "circle", {cx: x, cy: y, r: 5, fill: r.bound ? "white" : c, stroke: c, "stroke-width": 2, class: "point"});
       el(dot, "title", {}, `${r.policy}: ${xr[i].toFixed(3)}x, mean wait ${human(r.meanWaitSeconds)}, ${r.killed} killed`);
@@ -84,15 +86,16 @@
 
   function breakdown(d) {
     const rows = d.report.policies;
-    const h = 30 + rows.length * 26 + IDLE.length * 16 + 30;
-    const s = svg("breakdown", 900, h), box = {l: 190, r: 880, t: 10, b: 10 + rows.length * 26};
+    // Each bar has its label on the line above, so long sweep names stay whole.
+    const h = 30 + rows.length * 40 + IDLE.length * 16 + 30;
+    const s = svg("breakdown", 1000, h), box = {l: 10, r: 930, t: 10, b: 10 + rows.length * 40};
     const total = r => r.busyNodeHours + IDLE.reduce((a, [k]) => a + r.idleNodeHours[k], 0);
     const xmax = Math.max(...rows.map(total)) * 1.02;
     const fx = v => box.l + v / xmax * (box.r - box.l);
     let marks = 0;
     rows.forEach((r, i) => {
-      const y = box.t + i * 26;
-      el(s, "text", {x: box.l - 6, y: y + 15, "text-anchor": "end"}, r.policy);
+      const y = box.t + i * 40 + 14;
+      el(s, "text", {x: box.l, y: y - 3}, r.policy);
       let at = 0;
       const parts = [["busy", r.busyNodeHours, "#31a354"]].concat(IDLE.map(([k, l, c]) => [l, r.idleNodeHours[k], c]));
       for (const [label, v, c] of parts) {
@@ -102,14 +105,14 @@
         at += v;
         marks++;
       }
-      el(s, "text", {x: Math.min(fx(at) + 4, box.r - 60), y: y + 15}, `${(at / d.report.lowerBoundNodeHours).toFixed(2)}x`);
+      el(s, "text", {x: Math.min(fx(at) + 4, box.r - 30), y: y + 15}, `${(at / d.report.lowerBoundNodeHours).toFixed(3)}x`);
     });
     legend(s, box.l, box.b + 24, [["busy", "#31a354"]].concat(IDLE.map(([, l, c]) => [l, c])));
     document.getElementById("breakdown").dataset.marks = marks;
   }
 
   function waitCDF(d) {
-    const s = svg("cdf", 900, 340), box = {l: 60, r: 640, t: 15, b: 300};
+    const s = svg("cdf", 1060, 340), box = {l: 60, r: 640, t: 15, b: 300};
     let wmax = 60;
     for (const c of d.cdf) if (c.wait.length) wmax = Math.max(wmax, c.wait[c.wait.length - 1]);
     // Waits span seconds to days: a log axis from 1 s, with waits under 1 s drawn at 1 s.
