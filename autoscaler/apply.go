@@ -28,6 +28,16 @@ func (p *pass) apply(ctx context.Context, o *outcome, fc flux.Client, spec *v1al
 		}
 	}
 	switch tgt := o.target; {
+	case d.Scale && d.Desired < tgt.Current && !p.fresherThanFence(o, spec):
+		// Flux state read before our last drain or undrain may show as idle a rank Flux
+		// has placed a job on since: shrink on a later read.
+		o.fenced = true
+		d.Scale = false
+		d.History.ScaleEvents = prev.ScaleEvents
+		d.Limit = v1alpha1.ReasonWaitingForFreshState
+		d.Message = fmt.Sprintf("shrinking to %d once Flux state observed after the last drain or undrain arrives "+
+			"(the state at hand was observed at %s)", d.Desired, observedAt(o))
+		return nil
 	case d.Scale && d.Desired != tgt.Current:
 		return p.scale(ctx, o, spec, d.Desired, prev)
 	case !d.Scale && o.notApplied && tgt.Live > 0:
@@ -56,6 +66,7 @@ func (p *pass) undrain(ctx context.Context, o *outcome, fc flux.Client, timeout 
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err := fc.Undrain(cctx, call)
 		cancel()
+		p.fence(o) // even a failed call may have undrained some
 		if err != nil {
 			o.drainErr = fmt.Errorf("undraining ranks %s: %w", call, err)
 			p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceDrain)
@@ -95,6 +106,7 @@ func (p *pass) drain(ctx context.Context, o *outcome, fc flux.Client, timeout ti
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	err := fc.Drain(cctx, ranks, fmt.Sprintf("fluxscale: scale-down to %d", d.Desired))
 	cancel()
+	p.fence(o)
 	if err != nil {
 		o.drainErr = fmt.Errorf("draining ranks %s: %w", ranks, err)
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceDrain)

@@ -62,6 +62,9 @@ type outcome struct {
 	drainTimeouts int32
 	drainRetry    time.Time
 	backingOff    bool
+	// fenced is set when a shrink waited for Flux state observed after the last drain or
+	// undrain.
+	fenced bool
 }
 
 // fluxReading is the Flux state one reconcile could use.

@@ -24,6 +24,10 @@ import (
 // recheck computed at whole seconds cannot spin.
 const minRecheck = 100 * time.Millisecond
 
+// fenceRetry is how soon a shrink held for fresher Flux state is tried again (a watcher's
+// event may bring the state sooner).
+const fenceRetry = time.Second
+
 // pass is one reconcile of one policy: resolve the target, gather signals, decide, apply,
 // report. The steps are in run, in order.
 type pass struct {
@@ -108,6 +112,9 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		if err := p.apply(ctx, o, src.Flux, &spec, in.History); err != nil {
 			return reconcile.Result{}, err
 		}
+	}
+	if o.fenced {
+		requeue = min(requeue, fenceRetry)
 	}
 	if apierrors.IsConflict(o.scaleErr) {
 		// The Job controller writes a Job's status after every resize, so our next write

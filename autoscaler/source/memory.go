@@ -13,8 +13,25 @@ import (
 // this process. Status keeps the time too (signals' lastUpdate), so a restarted controller
 // neither forgets how old its data is nor mistakes none for fresh.
 type Memory struct {
-	mu   sync.Mutex
-	last map[types.NamespacedName]GoodState
+	mu     sync.Mutex
+	last   map[types.NamespacedName]GoodState
+	fences map[types.NamespacedName]Fence
+}
+
+// Fence is the last drain or undrain of a policy: a shrink may act only on Flux state
+// observed after it, since a state read before says nothing of the jobs Flux placed on ranks
+// it just gave back.
+type Fence struct {
+	// At is when the drain or undrain returned (the controller's clock).
+	At time.Time
+	// Version is the Version of the newest state read before it (0: unknown).
+	Version uint64
+}
+
+// After reports whether st was observed after the fence: stamped later, or a later version
+// of the same source (which helps when the source's clock lags ours).
+func (f Fence) After(st flux.State) bool {
+	return st.ObservedAt.After(f.At) || (f.Version != 0 && st.Version > f.Version)
 }
 
 // GoodState is a Flux state read without error, and when.
@@ -25,7 +42,7 @@ type GoodState struct {
 
 // NewMemory returns an empty Memory.
 func NewMemory() *Memory {
-	return &Memory{last: map[types.NamespacedName]GoodState{}}
+	return &Memory{last: map[types.NamespacedName]GoodState{}, fences: map[types.NamespacedName]Fence{}}
 }
 
 // Get returns the policy's last good state, if this process read one.
@@ -48,4 +65,20 @@ func (m *Memory) Forget(key types.NamespacedName) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.last, key)
+	delete(m.fences, key)
+}
+
+// SetFence records a drain or undrain of the policy's ranks.
+func (m *Memory) SetFence(key types.NamespacedName, f Fence) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fences[key] = f
+}
+
+// Fence returns the policy's last drain or undrain in this process.
+func (m *Memory) Fence(key types.NamespacedName) (Fence, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.fences[key]
+	return f, ok
 }
