@@ -37,8 +37,8 @@ func TestBucketMeansKeepNodeHours(t *testing.T) {
 	at := func(s int) time.Time { return epoch.Add(time.Duration(s) * time.Second) }
 	r := Result{Name: "p", Start: at(0), End: at(50), Series: []simulated.Sample{
 		{Time: at(0), Size: 2, Busy: 1, Demand: 1},
-		{Time: at(15), Size: 6, Busy: 4, Demand: 9}, // demand clipped at 8
-		{Time: at(25), Size: 4, Busy: 4, Demand: 4},
+		{Time: at(15), Size: 6, Busy: 4, Demand: 9},               // demand clipped at 8
+		{Time: at(25), Size: 6, Suspended: 2, Busy: 4, Demand: 4}, // 4 powered on
 	}}
 	// Buckets of 10 s over [0, 60): the last one is after the end.
 	got := bucketMeans(r, at(0), at(60), 6, 8)

@@ -34,7 +34,8 @@ type pageData struct {
 
 // timeline is one replay's shape per bucket. Mean values are time-weighted, so the area
 // under Mean is the replay's node-hours in the window; Min and Max bound the size within
-// each bucket. Buckets after the replay ended are left out (the arrays are shorter).
+// each bucket. The size is the nodes that cost: suspended ranks (slurm-power-save) are
+// left out. Buckets after the replay ended are left out (the arrays are shorter).
 type timeline struct {
 	Name   string    `json:"name"`
 	Mean   []float64 `json:"mean"`
@@ -106,15 +107,16 @@ func bucketMeans(r Result, from, to time.Time, n int, maxSize int32) timeline {
 			continue
 		}
 		demand := float64(min(s.Demand, int64(maxSize)))
+		size := float64(s.Size - s.Suspended)
 		for b := int(lo / width); b < covered && float64(b)*width < hi; b++ {
 			overlap := math.Min(hi, float64(b+1)*width) - math.Max(lo, float64(b)*width)
 			if overlap <= 0 {
 				continue
 			}
-			t.Mean[b] += float64(s.Size) * overlap / width
+			t.Mean[b] += size * overlap / width
 			t.Busy[b] += float64(s.Busy) * overlap / width
 			t.Demand[b] += demand * overlap / width
-			t.Min[b], t.Max[b] = math.Min(t.Min[b], float64(s.Size)), math.Max(t.Max[b], float64(s.Size))
+			t.Min[b], t.Max[b] = math.Min(t.Min[b], size), math.Max(t.Max[b], size)
 		}
 	}
 	for i := range covered {

@@ -32,8 +32,9 @@ type Stats struct {
 // Sample is the cluster's shape from Time until the next sample.
 type Sample struct {
 	Time time.Time
-	// Size is the target's size; Up the ranks online; Busy the ranks running a job.
-	Size, Up, Busy int32
+	// Size is the target's size; Up the ranks online; Busy the ranks running a job;
+	// Suspended the ranks within Size that are powered off (they cost nothing).
+	Size, Up, Busy, Suspended int32
 	// Demand is Busy plus the nodes the pending jobs ask for (jobs wider than the cluster
 	// excluded): the size that would start every pending job now.
 	Demand int64
@@ -57,7 +58,7 @@ func (c *Cluster) Records() []JobRecord {
 	return out
 }
 
-// Series returns one sample per change of size, up ranks, busy ranks or demand.
+// Series returns one sample per change of size, up, busy or suspended ranks, or demand.
 func (c *Cluster) Series() []Sample {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -74,7 +75,7 @@ func (c *Cluster) Idle() bool {
 // record appends a sample when the shape changed; a change at the same instant replaces
 // the last sample, so the series has one shape per instant.
 func (c *Cluster) record() {
-	s := Sample{Time: c.now, Size: c.size, Busy: c.allocated, Demand: int64(c.allocated) + c.pendingNodes}
+	s := Sample{Time: c.now, Size: c.size, Busy: c.allocated, Suspended: c.suspended, Demand: int64(c.allocated) + c.pendingNodes}
 	for _, r := range c.ranks {
 		if r.online {
 			s.Up++
@@ -83,7 +84,7 @@ func (c *Cluster) record() {
 	n := len(c.series)
 	if n > 0 {
 		last := c.series[n-1]
-		if last.Size == s.Size && last.Up == s.Up && last.Busy == s.Busy && last.Demand == s.Demand {
+		if last.Size == s.Size && last.Up == s.Up && last.Busy == s.Busy && last.Suspended == s.Suspended && last.Demand == s.Demand {
 			return
 		}
 		if last.Time.Equal(s.Time) {
