@@ -49,6 +49,8 @@ func statusEvents(old, st *v1alpha1.ScalingPolicyStatus) []eventRecord {
 		case v1alpha1.ReasonTargetNotFound, v1alpha1.ReasonTargetKindUnknown, v1alpha1.ReasonTargetOwned,
 			v1alpha1.ReasonTargetNotIndexed, v1alpha1.ReasonFailedGetScale:
 			out = append(out, eventRecord{corev1.EventTypeWarning, v1alpha1.EventTargetProblem, actionResolve, note})
+		case v1alpha1.ReasonAmbiguousTarget:
+			out = append(out, eventRecord{corev1.EventTypeWarning, v1alpha1.ReasonAmbiguousTarget, actionResolve, note})
 		}
 	}
 	if reason, note, ok := entered(old, st, v1alpha1.ConditionScalingActive); ok &&

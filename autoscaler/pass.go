@@ -49,10 +49,17 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	o := &outcome{now: p.now, generation: sp.Generation, dryRun: spec.DryRun, source: spec.Flux.Source}
 	poll := time.Duration(spec.PollIntervalSeconds) * time.Second
 
-	// 1. The target: a problem with it is reported, never a crash or a hot retry.
-	resolved, err := r.targets.Resolve(ctx, sp.Namespace, spec.TargetRef)
-	var problem *target.Problem
-	if errors.As(err, &problem) {
+	// 1. The target: a problem with it, or an older policy of it, is reported, never a
+	// crash or a hot retry.
+	problem, err := p.ambiguous(ctx)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	var resolved target.Target
+	if problem == nil {
+		resolved, err = r.targets.Resolve(ctx, sp.Namespace, spec.TargetRef)
+	}
+	if problem != nil || errors.As(err, &problem) {
 		o.targetProblem = problem
 		r.feeders.Stop(p.key)
 		return reconcile.Result{RequeueAfter: poll}, p.finish(ctx, o)

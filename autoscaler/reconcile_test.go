@@ -65,6 +65,7 @@ func newHarness(t *testing.T, sp *v1alpha1.ScalingPolicy, sim *simulated.Cluster
 		t.Fatal(err)
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&v1alpha1.ScalingPolicy{}).
+		WithIndex(&v1alpha1.ScalingPolicy{}, source.TargetIndex, source.TargetIndexValues).
 		WithObjects(append(objs, sp)...).Build()
 	h := &harness{t: t, client: c, clock: clocktesting.NewFakeClock(t0), sim: sim, key: client.ObjectKeyFromObject(sp)}
 	h.restart()

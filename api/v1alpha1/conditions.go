@@ -27,7 +27,10 @@ const (
 	ReasonFailedGetScale    = "FailedGetScale"
 	ReasonFailedUpdateScale = "FailedUpdateScale"
 	ReasonNotApplied        = "SizeNotApplied"
-	ReasonDryRun            = "DryRun"
+	// ReasonAmbiguousTarget: an older ScalingPolicy targets the same object; this one is
+	// refused, as the HPA refuses a second autoscaler of one target.
+	ReasonAmbiguousTarget = "AmbiguousTarget"
+	ReasonDryRun          = "DryRun"
 
 	// ScalingActive reasons.
 	ReasonValidMetrics    = "ValidMetricFound"
