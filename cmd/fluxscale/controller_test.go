@@ -15,6 +15,7 @@ func TestParseControllerFlags(t *testing.T) {
 		Metrics, Probe, Hint, Audience, LeaderNS string
 		Leader                                   bool
 		WatchNS                                  []string
+		Reader                                   string
 	}
 	tests := []struct {
 		name    string
@@ -24,17 +25,22 @@ func TestParseControllerFlags(t *testing.T) {
 		errHas  string
 	}{{
 		name: "defaults: leader election on, hints on :8443",
-		want: flags{Metrics: ":8080", Probe: ":8081", Hint: ":8443", Audience: "fluxscale", Leader: true},
+		want: flags{Metrics: ":8080", Probe: ":8081", Hint: ":8443", Audience: "fluxscale", Leader: true, Reader: "python"},
 	}, {
 		name: "everything set",
 		args: []string{"-metrics-bind-address=0", "-health-probe-bind-address=:9000", "-leader-elect=false",
-			"-leader-election-namespace=ops", "-hint-bind-address=0", "-hint-audience=x", "-kubeconfig=/dev/null"},
-		want: flags{Metrics: "0", Probe: ":9000", Hint: "0", Audience: "x", LeaderNS: "ops"},
+			"-leader-election-namespace=ops", "-hint-bind-address=0", "-hint-audience=x", "-kubeconfig=/dev/null", "-flux-reader=cli"},
+		want: flags{Metrics: "0", Probe: ":9000", Hint: "0", Audience: "x", LeaderNS: "ops", Reader: "cli"},
 	}, {
 		name: "watch-namespaces is split, trimmed and deduplicated",
 		args: []string{"-watch-namespaces= team-a,team-b ,team-a"},
 		want: flags{Metrics: ":8080", Probe: ":8081", Hint: ":8443", Audience: "fluxscale", Leader: true,
-			WatchNS: []string{"team-a", "team-b"}},
+			WatchNS: []string{"team-a", "team-b"}, Reader: "python"},
+	}, {
+		name:    "an unknown Flux reader is a usage error naming it",
+		args:    []string{"-flux-reader=rpc"},
+		wantErr: errUsage,
+		errHas:  `-flux-reader "rpc": want python or cli`,
 	}, {
 		name:    "a namespace Kubernetes would refuse is a usage error naming it",
 		args:    []string{"-watch-namespaces=team-a,Team_B"},
@@ -67,7 +73,7 @@ func TestParseControllerFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := flags{Metrics: f.metricsAddr, Probe: f.probeAddr, Hint: f.hintAddr, Audience: f.hintAudience,
-				LeaderNS: f.leaderNamespace, Leader: f.leaderElect, WatchNS: f.watchNamespaces}
+				LeaderNS: f.leaderNamespace, Leader: f.leaderElect, WatchNS: f.watchNamespaces, Reader: f.fluxReader}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("flags (-want +got):\n%s", diff)
 			}
