@@ -17,7 +17,8 @@ package autoscaler
 //     posters.
 //   - custom.metrics.k8s.io: the flux-metrics-api metrics of pods, by name; metrics.k8s.io:
 //     pod CPU use.
-//   - Leases: leader election, in the controller's namespace only (a Role).
+//   - Leases: leader election, in the controller's namespace only (a Role), and core Events
+//     there: client-go's leader election records "became leader" as a core/v1 Event.
 //
 // +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies/status,verbs=update;patch
@@ -33,3 +34,4 @@ package autoscaler
 // +kubebuilder:rbac:groups=custom.metrics.k8s.io,resources=pods/node_up_count;pods/node_free_count;pods/node_cores_up_count;pods/node_cores_free_count;pods/job_queue_state_depend_count;pods/job_queue_state_priority_count;pods/job_queue_state_sched_count;pods/job_queue_state_run_count;pods/job_queue_state_cleanup_count,verbs=get
 // +kubebuilder:rbac:groups=metrics.k8s.io,resources=pods,verbs=get;list
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=fluxscale-system,resources=leases,verbs=get;create;update
+// +kubebuilder:rbac:groups="",namespace=fluxscale-system,resources=events,verbs=create;patch
