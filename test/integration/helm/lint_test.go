@@ -51,6 +51,10 @@ func TestBadValuesFailWithTheValueNamed(t *testing.T) {
 		set:  "hints.tls.certManager.enabled=true",
 		want: "the cluster serves no cert-manager.io/v1 API",
 	}, {
+		name: "Flux reader",
+		set:  "fluxReader=rpc",
+		want: `fluxReader is "rpc": want python or cli`,
+	}, {
 		name: "no ServiceAccount to use",
 		set:  "serviceAccount.create=false",
 		want: "serviceAccount.name must name an existing ServiceAccount",
