@@ -5,9 +5,11 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 )
 
 // conditions are the conditions one reconcile sets. When the target could not be resolved
@@ -34,18 +36,23 @@ func ableToScale(o *outcome) metav1.Condition {
 	switch {
 	case o.targetProblem != nil:
 		return condition(typ, false, o.targetProblem.Reason, "%s", o.targetProblem.Message)
+	case apierrors.IsConflict(o.scaleErr):
+		// Routine: the operator (or the Job controller) writes status right after each
+		// resize, so the next write often meets it. The pass retries within a second.
+		return condition(typ, true, v1alpha1.ReasonReadyForNewScale,
+			"%s %s changed while its size was being written (status written after a resize); retrying", o.target.Kind, o.target.Name)
 	case o.scaleErr != nil:
 		return condition(typ, false, v1alpha1.ReasonFailedUpdateScale, "%v", o.scaleErr)
+	case o.notApplied && o.scaled:
+		t := o.target
+		return condition(typ, true, v1alpha1.ReasonSucceededRescale,
+			"MiniCluster %s had spec.size %d, which its operator did not apply (%s); set it back to %d, the size its Job runs",
+			t.Name, o.scaledFrom, whyNotApplied(t, o.scaledFrom), o.scaledTo)
 	case o.notApplied:
 		t := o.target
-		then := fmt.Sprintf("fluxscale treats %d as the current size", t.Live)
-		if o.scaled {
-			then = fmt.Sprintf("fluxscale set spec.size back to %d", o.scaledTo)
-		}
 		return condition(typ, false, v1alpha1.ReasonNotApplied,
-			"MiniCluster %s had spec.size %d but its Job runs %d: the operator did not apply the size "+
-				"(a size above the MiniCluster's maxSize is refused); %s",
-			t.Name, o.scaledFrom, t.Live, then)
+			"MiniCluster %s has spec.size %d but its Job runs %d: the operator did not apply the size (%s); "+
+				"fluxscale treats %d as the current size", t.Name, t.Current, t.Live, whyNotApplied(t, t.Current), t.Live)
 	case o.dryRun:
 		return condition(typ, true, v1alpha1.ReasonDryRun, "dry run: %s", dryRunActions(o))
 	case o.scaled:
@@ -54,6 +61,17 @@ func ableToScale(o *outcome) metav1.Condition {
 	}
 	return condition(typ, true, v1alpha1.ReasonReadyForNewScale, "%s %s can be scaled (size %d)",
 		o.target.Kind, o.target.Name, o.target.Current)
+}
+
+// whyNotApplied names the likely reason a MiniCluster's operator did not apply spec.size.
+func whyNotApplied(t *target.Info, size int32) string {
+	switch {
+	case size < 1:
+		return fmt.Sprintf("the operator ignores a size of %d", size)
+	case t.Max > 0 && size > t.Max:
+		return fmt.Sprintf("it is above the MiniCluster's maximum size %d, which the operator refuses", t.Max)
+	}
+	return "the operator has not reconciled it: is it running? its log says why"
 }
 
 // dryRunActions says what a real run would have done.
@@ -184,6 +202,9 @@ func passiveDraining(o *outcome) (metav1.Condition, bool) {
 func fallbackActive(o *outcome) metav1.Condition {
 	const typ = v1alpha1.ConditionFallbackActive
 	d := o.decision
+	if o.source == v1alpha1.SourceNone {
+		return condition(typ, false, v1alpha1.ReasonSourceNone, "flux.source is None: there is no Flux state to fall back from")
+	}
 	if !d.Fallback {
 		return condition(typ, false, v1alpha1.ReasonFluxHealthy, "the fallback is not in force")
 	}
@@ -191,9 +212,13 @@ func fallbackActive(o *outcome) metav1.Condition {
 	if reason == "" {
 		reason = v1alpha1.ReasonFallbackHold
 	}
-	since := "ever since this controller started"
-	if !o.flux.lastGood.IsZero() {
-		since = "since " + o.flux.lastGood.UTC().Format(time.RFC3339)
+	action := "fallback.action Hold: the size is held"
+	if reason == v1alpha1.ReasonFallbackSize {
+		action = fmt.Sprintf("fallback.action Size: the size is set to %d", d.Desired)
 	}
-	return condition(typ, true, reason, "Flux state missing or stale %s: fallback %s in force", since, reason)
+	since := "no Flux state has been read yet (none on record in status either)"
+	if !o.flux.lastGood.IsZero() {
+		since = "Flux state missing or stale since " + o.flux.lastGood.UTC().Format(time.RFC3339)
+	}
+	return condition(typ, true, reason, "%s; %s", since, action)
 }

@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
@@ -230,6 +233,54 @@ func TestNewStatusAndEvents(t *testing.T) {
 		},
 		wantEvents: []string{"Warning/FailedRescale"},
 	}, {
+		name: "a size of 0 written by a user is put back without a warning",
+		old:  readyOld(),
+		o: outcome{target: &target.Info{Kind: target.KindMiniCluster, Name: "flux-sample", Current: 3, Live: 3, Max: 6},
+			notApplied: true, scaled: true, restored: true, scaledFrom: 0, scaledTo: 3,
+			flux: fluxReading{state: freshState(0), fresh: true, lastGood: t0}, decision: withinRange(3)},
+		wantConds: map[string]string{
+			v1alpha1.ConditionAbleToScale: "True/SucceededRescale", v1alpha1.ConditionScalingActive: "True/ValidMetricFound",
+			v1alpha1.ConditionScalingLimited: "False/DesiredWithinRange", v1alpha1.ConditionDraining: "False/NotDraining",
+			v1alpha1.ConditionFallbackActive: "False/FluxStateHealthy",
+		},
+		wantEvents: []string{"Normal/SuccessfulRescale"},
+		check: func(t *testing.T, st *v1alpha1.ScalingPolicyStatus, _ []eventRecord) {
+			if c := st.Conditions[0]; !strings.Contains(c.Message, "ignores a size of 0") || strings.Contains(c.Message, "maxSize") {
+				t.Errorf("AbleToScale message %q, want it to say a size of 0 is ignored (not that it is above maxSize)", c.Message)
+			}
+		},
+	}, {
+		name: "a conflict on the size write is retried quietly",
+		old:  readyOld(),
+		o: outcome{target: indexedJob(2), scaleErr: apierrors.NewConflict(schema.GroupResource{Group: "batch", Resource: "jobs"}, "work", errors.New("the object has been modified")),
+			flux: fluxReading{state: freshState(4), fresh: true, lastGood: t0}, decision: withinRange(6)},
+		wantConds: map[string]string{
+			v1alpha1.ConditionAbleToScale: "True/ReadyForNewScale", v1alpha1.ConditionScalingActive: "True/ValidMetricFound",
+			v1alpha1.ConditionScalingLimited: "False/DesiredWithinRange", v1alpha1.ConditionDraining: "False/NotDraining",
+			v1alpha1.ConditionFallbackActive: "False/FluxStateHealthy",
+		},
+	}, {
+		name: "the fallback names the spec's action and an outage it cannot date",
+		old:  readyOld(),
+		o: func() outcome {
+			d := withinRange(3)
+			d.Fallback, d.FallbackReason = true, v1alpha1.ReasonFallbackHold
+			return outcome{target: indexedJob(3), flux: fluxReading{err: errors.New("agent unreachable")}, decision: d}
+		}(),
+		wantConds: map[string]string{
+			v1alpha1.ConditionAbleToScale: "True/ReadyForNewScale", v1alpha1.ConditionScalingActive: "False/FluxStateUnavailable",
+			v1alpha1.ConditionScalingLimited: "False/DesiredWithinRange", v1alpha1.ConditionDraining: "False/NotDraining",
+			v1alpha1.ConditionFallbackActive: "True/FallbackHold",
+		},
+		wantEvents: []string{"Warning/FluxStateUnavailable"},
+		check: func(t *testing.T, st *v1alpha1.ScalingPolicyStatus, _ []eventRecord) {
+			c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionFallbackActive)
+			if !strings.Contains(c.Message, "fallback.action Hold") || strings.Contains(c.Message, "FallbackHold") ||
+				strings.Contains(c.Message, "since this controller started") {
+				t.Errorf("FallbackActive message %q, want the spec's words and no claim about when the outage began", c.Message)
+			}
+		},
+	}, {
 		name: "a new hint is announced once",
 		old: &v1alpha1.ScalingPolicyStatus{ActiveHints: []v1alpha1.HintStatus{
 			{ID: "h1", Subject: "system:serviceaccount:team:a", Size: 2, ExpiresAt: metav1.NewTime(t0.Add(time.Hour))},
@@ -242,7 +293,7 @@ func TestNewStatusAndEvents(t *testing.T) {
 		wantConds: map[string]string{
 			v1alpha1.ConditionAbleToScale: "True/ReadyForNewScale", v1alpha1.ConditionScalingActive: "True/NoFluxSource",
 			v1alpha1.ConditionScalingLimited: "False/DesiredWithinRange", v1alpha1.ConditionDraining: "False/NotDraining",
-			v1alpha1.ConditionFallbackActive: "False/FluxStateHealthy",
+			v1alpha1.ConditionFallbackActive: "False/NoFluxSource",
 		},
 		wantEvents: []string{"Normal/HintAccepted"},
 		check: func(t *testing.T, st *v1alpha1.ScalingPolicyStatus, evs []eventRecord) {
