@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/flux"
@@ -140,19 +143,44 @@ func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPoli
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)
 		return fmt.Errorf("recording the scale to %d in status, before writing it: %w", size, err)
 	}
-	if err := p.tgt.Scale(ctx, size); err != nil {
+	err := p.reread(ctx, o, from)
+	if err == nil {
+		err = p.tgt.Scale(ctx, size)
+	}
+	if err != nil {
 		o.scaleErr = err
 		d.History.ScaleEvents = prev.ScaleEvents
 		p.sp.Status.LastScaleTime = lastScale
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
 		return nil
 	}
-	o.scaled, o.scaledTo = true, size // Scale updated tgt's sizes
+	*o.target = *p.tgt.Info() // the sizes Scale updated
+	o.scaled, o.scaledTo = true, size
 	for _, r := range o.owned {
 		if r >= size && r < from {
 			o.released = append(o.released, r)
 		}
 	}
+	return nil
+}
+
+// reread reads the target again after the status write that came before the size write, so
+// the size write's resourceVersion guard covers only the moment between a read and a write,
+// as before that status write: a target written often (the operator writes status.size
+// after each resize) would otherwise conflict on every try. A target whose size changed
+// since the decision is a conflict: the pass runs again on fresh numbers.
+func (p *pass) reread(ctx context.Context, o *outcome, decidedOn int32) error {
+	fresh, err := p.r.targets.Resolve(ctx, p.sp.Namespace, p.sp.Spec.TargetRef)
+	if err != nil {
+		return fmt.Errorf("reading the target again before writing its size: %w", err)
+	}
+	info := fresh.Info()
+	if info.Current != decidedOn {
+		return apierrors.NewConflict(schema.GroupResource{Resource: string(info.Kind)}, info.Name,
+			fmt.Errorf("its size changed from %d to %d since it was read", decidedOn, info.Current))
+	}
+	*o.target = *info // the outcome keeps pointing at the sizes it reports
+	p.tgt = fresh
 	return nil
 }
 
