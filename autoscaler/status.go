@@ -38,6 +38,7 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 	st := *old.DeepCopy()
 	st.ObservedGeneration = o.generation
 	for _, c := range conditions(o) {
+		c = keepDrainOutcome(old, c, o)
 		c.ObservedGeneration = o.generation
 		c.LastTransitionTime = metav1.NewTime(o.now)
 		meta.SetStatusCondition(&st.Conditions, c)
@@ -157,4 +158,21 @@ func removedOwned(o *outcome) flux.RankSet {
 		}
 	}
 	return out
+}
+
+// keepDrainOutcome keeps Draining=False/DrainComplete or DrainCanceled, the outcome of the
+// last drain, while no new drain starts: the pass after a shrink found nothing to drain
+// and used to replace it with NotDraining, so the completion flickered away on the next
+// poll (and a test waiting for it saw NotDraining; issue 19, item 17).
+func keepDrainOutcome(old *v1alpha1.ScalingPolicyStatus, c metav1.Condition, o *outcome) metav1.Condition {
+	if c.Type != v1alpha1.ConditionDraining || c.Reason != v1alpha1.ReasonNotDraining || o.dryRun {
+		return c
+	}
+	prev := meta.FindStatusCondition(old.Conditions, v1alpha1.ConditionDraining)
+	if prev == nil || prev.Status != metav1.ConditionFalse ||
+		(prev.Reason != v1alpha1.ReasonDrainComplete && prev.Reason != v1alpha1.ReasonDrainCanceled) {
+		return c
+	}
+	c.Reason, c.Message = prev.Reason, prev.Message
+	return c
 }

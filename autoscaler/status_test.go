@@ -361,3 +361,26 @@ func TestLastGoodFromStatus(t *testing.T) {
 		t.Errorf("lastGoodFromStatus = %v, want the newest flux signal %v (pod metrics do not count)", got, t0.Add(time.Second))
 	}
 }
+
+// The outcome of the last drain stays on the Draining condition while nothing new drains:
+// it used to flicker to NotDraining on the next poll after the shrink.
+func TestDrainOutcomeStaysUntilTheNextDrain(t *testing.T) {
+	old := &v1alpha1.ScalingPolicyStatus{Conditions: []metav1.Condition{{
+		Type: v1alpha1.ConditionDraining, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDrainComplete,
+		Message: "ranks 1-3 drained and removed", LastTransitionTime: metav1.NewTime(t0),
+	}}}
+	quiet := outcome{now: t0.Add(10 * time.Second), target: indexedJob(1), flux: fluxReading{state: freshState(0), fresh: true, lastGood: t0},
+		decision: withinRange(1)}
+	st := newStatus(old, &quiet)
+	if got := condSummary(&st)[v1alpha1.ConditionDraining]; got != "False/DrainComplete" {
+		t.Errorf("Draining after a quiet pass %q, want False/DrainComplete kept", got)
+	}
+	d := withinRange(1)
+	d.Drain, d.DrainReason = []int32{1}, v1alpha1.ReasonDrainInProgress
+	draining := outcome{now: t0.Add(20 * time.Second), target: indexedJob(2), owned: flux.RankSet{1}, drained: flux.RankSet{1},
+		flux: fluxReading{state: freshState(0), fresh: true, lastGood: t0}, decision: d, drainStart: t0.Add(20 * time.Second)}
+	st = newStatus(&st, &draining)
+	if got := condSummary(&st)[v1alpha1.ConditionDraining]; got != "True/DrainInProgress" {
+		t.Errorf("Draining when a new drain starts %q, want True/DrainInProgress", got)
+	}
+}
