@@ -9,6 +9,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -107,7 +108,11 @@ func (op *Operator) bind(ctx context.Context, pod *corev1.Pod) error {
 		ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
 		Target:     corev1.ObjectReference{Kind: "Node", Name: nodes[0]},
 	}
-	return op.cluster.Client().CoreV1().Pods(pod.Namespace).Bind(ctx, b, metav1.CreateOptions{})
+	err := op.cluster.Client().CoreV1().Pods(pod.Namespace).Bind(ctx, b, metav1.CreateOptions{})
+	if apierrors.IsConflict(err) {
+		return nil // bound already: this event was older than our own binding
+	}
+	return err
 }
 
 // instance returns the MiniCluster's Flux instance, configuring it on first use from the
