@@ -1,0 +1,287 @@
+package flux
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/utils/clock"
+)
+
+// watchProgram is watch.py: it follows the job and resource journals and prints a line per
+// change. It ships inside the binary, so nothing is installed where Flux runs.
+//
+//go:embed watch.py
+var watchProgram string
+
+// Exit statuses of watch.py for a journal it cannot follow.
+const (
+	exitWatchNotOwner  = 3
+	exitWatchNoJournal = 4
+)
+
+// ErrJournalUnavailable is matched (errors.Is) by the error a JournalWatcher returns when
+// Flux's journals cannot be followed here at all (not the instance owner, a Flux without
+// them): reconnecting will not help, the caller should poll instead. The error says why.
+var ErrJournalUnavailable = errors.New("flux journals unavailable")
+
+// ErrStreamStale is matched by the error of a stream that stopped printing, heartbeats
+// included: the watcher cuts it and the next Watch reconnects.
+var ErrStreamStale = errors.New("journal stream stale")
+
+// JournalOptions configures a JournalWatcher.
+type JournalOptions struct {
+	// Command is the argv prefix that runs flux, as CLIOptions.Command (default "flux").
+	Command []string
+	// Heartbeat is how often the program says it is alive when nothing changes (default 30s).
+	Heartbeat time.Duration
+	// Resync bounds one Watch: when it passes without a change, Watch reads the state anyway
+	// (a slow safety poll; default 60s).
+	Resync time.Duration
+	// StaleAfter is how long without any line makes the stream stale (default 3 heartbeats).
+	StaleAfter time.Duration
+	// Clock drives the bounds (default the real clock).
+	Clock clock.WithTicker
+}
+
+// JournalWatcher is a Watcher that reads state through Client only when Flux's journals say
+// something changed. It runs watch.py through a StreamRunner; lines that arrive while a read
+// is under way fold into the next read, so a burst of changes costs few reads.
+type JournalWatcher struct {
+	Client
+	runner StreamRunner
+	argv   []string
+	opts   JournalOptions
+
+	mu sync.Mutex
+	// version counts changes over every stream this watcher ran, so it only grows: a
+	// stream's line N is version base+N.
+	version, base uint64
+	// live is true between a stream's ready line and its end.
+	live bool
+	// lastLine is when the stream last printed anything.
+	lastLine time.Time
+	// err is why the last stream ended, handed to one Watch and then cleared.
+	err error
+	// cancel stops the running stream; nil when none runs.
+	cancel context.CancelFunc
+	done   chan struct{}
+	// changed is closed and replaced at every version, liveness or err change.
+	changed chan struct{}
+}
+
+var _ Watcher = (*JournalWatcher)(nil)
+
+// NewJournalWatcher returns a watcher that streams watch.py through r and reads state
+// through c. Close stops the stream.
+func NewJournalWatcher(c Client, r StreamRunner, opts JournalOptions) *JournalWatcher {
+	if len(opts.Command) == 0 {
+		opts.Command = []string{"flux"}
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 30 * time.Second
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = 60 * time.Second
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 3 * opts.Heartbeat
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	argv := append(append([]string{}, opts.Command...), "python", "-c", watchProgram,
+		strconv.FormatFloat(opts.Heartbeat.Seconds(), 'f', -1, 64))
+	return &JournalWatcher{Client: c, runner: r, argv: argv, opts: opts, changed: make(chan struct{})}
+}
+
+// Watch returns the state once the journals report a change after since, or after Resync
+// without one. A broken stream is an error (once; the next Watch reconnects): the caller
+// holds what it has and retries with backoff. An error matching ErrJournalUnavailable
+// means the journals cannot be followed here: poll instead.
+func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error) {
+	resync := w.opts.Clock.After(w.opts.Resync)
+	for {
+		w.mu.Lock()
+		if w.err != nil {
+			err := w.err
+			w.err = nil
+			w.mu.Unlock()
+			return State{}, err
+		}
+		if w.cancel == nil {
+			w.startLocked()
+		}
+		version, live, changed := w.version, w.live, w.changed
+		w.mu.Unlock()
+		if live && version != since {
+			return w.read(ctx, version)
+		}
+		select {
+		case <-ctx.Done():
+			return State{}, ctx.Err()
+		case <-changed:
+		case <-resync:
+			if err := w.checkFresh(); err != nil {
+				return State{}, err
+			}
+			if !live {
+				return State{}, fmt.Errorf("%w: the journal watcher was not ready after %v", ErrStreamStale, w.opts.Resync)
+			}
+			return w.read(ctx, version)
+		}
+	}
+}
+
+func (w *JournalWatcher) read(ctx context.Context, version uint64) (State, error) {
+	st, err := w.Client.State(ctx)
+	if err != nil {
+		return State{}, err
+	}
+	st.Version = version
+	return st, nil
+}
+
+// checkFresh cuts a stream that printed nothing, not even a heartbeat, for StaleAfter.
+func (w *JournalWatcher) checkFresh() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel == nil || !w.live {
+		return nil
+	}
+	if quiet := w.opts.Clock.Since(w.lastLine); quiet >= w.opts.StaleAfter {
+		w.cancel()
+		return fmt.Errorf("%w: no line for %v (heartbeat every %v); reconnecting", ErrStreamStale, quiet.Round(time.Second), w.opts.Heartbeat)
+	}
+	return nil
+}
+
+// Close stops the stream and waits for it to end.
+func (w *JournalWatcher) Close() {
+	w.mu.Lock()
+	cancel, done := w.cancel, w.done
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+func (w *JournalWatcher) startLocked() {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	w.lastLine = w.opts.Clock.Now()
+	w.base = w.version
+	go w.stream(ctx, w.done)
+}
+
+func (w *JournalWatcher) stream(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	lines := &lineSplitter{line: w.line}
+	res, err := w.runner.Stream(ctx, w.argv, lines)
+	err = streamEnd(res, err)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cancel, w.live = nil, false
+	if ctx.Err() == nil {
+		// Not cut by us (Close, a stale stream): the next Watch reports it.
+		w.err = err
+	}
+	w.wakeLocked()
+}
+
+// streamEnd explains why a stream ended; it always returns an error, as the program only
+// ends when something went wrong.
+func streamEnd(res Result, err error) error {
+	if err != nil {
+		return fmt.Errorf("journal watcher: %w", err)
+	}
+	why := string(bytes.TrimSpace(lastLineBytes(res.Stderr)))
+	switch res.ExitCode {
+	case exitWatchNotOwner, exitWatchNoJournal:
+		return fmt.Errorf("%w: %s", ErrJournalUnavailable, why)
+	}
+	if why == "" {
+		why = "no message"
+	}
+	return fmt.Errorf("journal watcher exited with status %d: %s", res.ExitCode, why)
+}
+
+func lastLineBytes(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		return b[i+1:]
+	}
+	return b
+}
+
+// line takes one line of the program: "ready N", "change N" or "alive N". N counts the
+// program's changes, so a jump between two lines says how many changes were folded.
+func (w *JournalWatcher) line(text string) {
+	word, num, _ := strings.Cut(text, " ")
+	n, err := strconv.ParseUint(num, 10, 64)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastLine = w.opts.Clock.Now()
+	if err != nil || w.base+n <= w.version {
+		// Not a line of ours, or not newer: liveness only.
+		return
+	}
+	switch word {
+	case "ready":
+		// Anything may have changed while no stream ran: a new version either way.
+		w.live = true
+	case "change":
+	default:
+		// A heartbeat: liveness only.
+		return
+	}
+	w.version = w.base + n
+	w.wakeLocked()
+}
+
+func (w *JournalWatcher) wakeLocked() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// lineSplitter is the stream's stdout: it hands over each complete line and keeps a partial
+// one for the next write. A line longer than maxWatchLine is dropped, not buffered.
+type lineSplitter struct {
+	line    func(string)
+	partial []byte
+	// long is true while the current line has passed maxWatchLine.
+	long bool
+}
+
+const maxWatchLine = 256
+
+func (s *lineSplitter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+		}
+		if !s.long && len(s.partial)+len(chunk) <= maxWatchLine {
+			s.partial = append(s.partial, chunk...)
+		} else {
+			s.long = true
+		}
+		if i < 0 {
+			break
+		}
+		if !s.long {
+			s.line(string(s.partial))
+		}
+		s.partial, s.long, p = s.partial[:0], false, p[i+1:]
+	}
+	return n, nil
+}
