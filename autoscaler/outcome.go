@@ -55,8 +55,10 @@ type outcome struct {
 	owned flux.RankSet
 	// removed are owned ranks a shrink took away whose old brokers may still be up
 	// (status.removedRanks, see removedRanks).
-	removed    flux.RankSet
-	drainStart time.Time
+	removed flux.RankSet
+	// removedPods are the pods that ran the brokers of removed (status.removedPods).
+	removedPods []v1alpha1.RemovedPod
+	drainStart  time.Time
 	// drainTimeouts and drainRetry are status.drainTimeouts and drainRetryTime after this
 	// pass; backingOff is set when a drain was held back until drainRetry.
 	drainTimeouts int32

@@ -91,7 +91,7 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		p.releasePassive(ctx, o, src, &spec)
 	}
 	owned := o.owned
-	o.removed = removedRanks(removedFromStatus(ctx, &sp.Status), owned, decideCurrent, o.flux)
+	o.removed, o.removedPods = p.removedByPod(ctx, o, decideCurrent)
 
 	// 3. Decide.
 	in := policy.Input{

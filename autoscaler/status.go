@@ -64,6 +64,12 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 	if !o.dryRun || o.releasedPassive { // a dry run only gives back ranks owned from before it
 		st.DrainingRanks = o.owned.String()
 		st.RemovedRanks = removedOwned(o).String()
+		st.RemovedPods = nil
+		for _, rp := range o.removedPods {
+			if o.owned.Contains(rp.Rank) {
+				st.RemovedPods = append(st.RemovedPods, rp)
+			}
+		}
 		st.DrainStartTime = nil
 		if len(o.liveOwned()) > 0 && !o.drainStart.IsZero() {
 			t := wholeSeconds(o.drainStart)

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
 
 // ScalingPolicyStatus is what the controller saw, decided and did, and what it must remember
 // across restarts (history, hints, drained ranks).
@@ -39,6 +42,14 @@ type ScalingPolicyStatus struct {
 	// pod still runs would let Flux start jobs that die with that pod.
 	// +optional
 	RemovedRanks string `json:"removedRanks,omitempty"`
+	// RemovedPods are the pods whose Flux brokers held removedRanks: a rank leaves
+	// removedRanks once its pod is gone, even when no Flux read saw its broker offline (a
+	// shrink and a regrow between two reads).
+	// +listType=map
+	// +listMapKey=rank
+	// +kubebuilder:validation:MaxItems=1024
+	// +optional
+	RemovedPods []RemovedPod `json:"removedPods,omitempty"`
 	// DrainStartTime is when the current drain began.
 	// +optional
 	DrainStartTime *metav1.Time `json:"drainStartTime,omitempty"`
@@ -142,4 +153,12 @@ type ScaleEvent struct {
 	From int32 `json:"from"`
 	// To is the size written.
 	To int32 `json:"to"`
+}
+
+// RemovedPod is the pod that ran the broker of a rank a shrink removed.
+type RemovedPod struct {
+	// Rank is the Flux rank (the pod's completion index).
+	Rank int32 `json:"rank"`
+	// UID is the pod's UID.
+	UID types.UID `json:"uid"`
 }
