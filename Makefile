@@ -16,7 +16,8 @@ PROMTOOL_DEPS := test/tools/promtool/go.mod test/tools/promtool/go.sum test/tool
 KWOK_STAGES := node/fast/node-initialize.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml
 
 TOOL_BINS := $(BIN)/etcd $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(BIN)/kwok \
-	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux $(BIN)/flux-operator/manager
+	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux $(BIN)/flux-operator/manager \
+	$(BIN)/helm $(BIN)/promtool
 
 .PHONY: tools generate manifests vet fmt-check test bench demo build docker-build
 
