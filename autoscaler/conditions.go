@@ -132,6 +132,10 @@ func scalingLimited(o *outcome) metav1.Condition {
 	if d.Limit == v1alpha1.ReasonDesiredWithinRange || d.Limit == "" {
 		return condition(typ, false, v1alpha1.ReasonDesiredWithinRange, "%s", msg)
 	}
+	if d.Limit == v1alpha1.ReasonHintExact {
+		// An Exact hint sets the size; nothing held it back.
+		return condition(typ, false, v1alpha1.ReasonHintExact, "%s", msg)
+	}
 	return condition(typ, true, d.Limit, "%s", msg)
 }
 

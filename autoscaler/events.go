@@ -34,13 +34,13 @@ const (
 // transitionEvents are the events of one reconcile: the actions it took, then what changed
 // between old and st.
 func transitionEvents(old, st *v1alpha1.ScalingPolicyStatus, o *outcome) []eventRecord {
-	return append(actionEvents(o), statusEvents(old, st)...)
+	return append(actionEvents(o), statusEvents(old, st, o.now)...)
 }
 
 // statusEvents are the events for conditions entering a failure and hints newly on record.
 // A condition that stays failed adds nothing, so a problem polled every interval is reported
 // once.
-func statusEvents(old, st *v1alpha1.ScalingPolicyStatus) []eventRecord {
+func statusEvents(old, st *v1alpha1.ScalingPolicyStatus, now time.Time) []eventRecord {
 	var out []eventRecord
 	if reason, note, ok := entered(old, st, v1alpha1.ConditionAbleToScale); ok {
 		switch reason {
@@ -63,6 +63,26 @@ func statusEvents(old, st *v1alpha1.ScalingPolicyStatus) []eventRecord {
 				fmt.Sprintf("Hint %s from %s: size %d (%s) until %s", h.ID, h.Subject, h.Size, h.Mode,
 					h.ExpiresAt.UTC().Format(time.RFC3339))})
 		}
+	}
+	return append(out, hintsGone(old, st, now)...)
+}
+
+// hintsGone are the events for hints that left the record: expired, or deleted (or replaced)
+// before their expiry.
+func hintsGone(old, st *v1alpha1.ScalingPolicyStatus, now time.Time) []eventRecord {
+	var out []eventRecord
+	for _, h := range old.ActiveHints {
+		if slices.ContainsFunc(st.ActiveHints, func(n v1alpha1.HintStatus) bool { return n.ID == h.ID }) {
+			continue
+		}
+		if !h.ExpiresAt.After(now) {
+			out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventHintExpired, actionHint,
+				fmt.Sprintf("Hint %s from %s (size %d, %s) expired at %s", h.ID, h.Subject, h.Size, h.Mode,
+					h.ExpiresAt.UTC().Format(time.RFC3339))})
+			continue
+		}
+		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventHintRemoved, actionHint,
+			fmt.Sprintf("Hint %s from %s (size %d, %s) was deleted or replaced before it expired", h.ID, h.Subject, h.Size, h.Mode)})
 	}
 	return out
 }

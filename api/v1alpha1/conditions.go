@@ -90,8 +90,13 @@ const (
 	EventDrainCompleted    = "DrainCompleted"
 	EventDrainCanceled     = "DrainCanceled"
 	EventHintAccepted      = "HintAccepted"
-	EventTargetProblem     = "TargetProblem"
-	EventFluxUnavailable   = "FluxStateUnavailable"
+	// EventHintExpired: a hint on record reached its expiry.
+	EventHintExpired = "HintExpired"
+	// EventHintRemoved: a hint left the record before its expiry (deleted, or replaced by a
+	// later hint of the same subject).
+	EventHintRemoved     = "HintRemoved"
+	EventTargetProblem   = "TargetProblem"
+	EventFluxUnavailable = "FluxStateUnavailable"
 	// EventRanksReleased: a deleted policy's drained ranks were given back before its
 	// finalizer let it go.
 	EventRanksReleased = "RanksReleased"
