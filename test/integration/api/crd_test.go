@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -43,6 +44,8 @@ func testNamesAndColumns(t *testing.T, cfg *rest.Config, c client.Client) {
 		t.Fatal(err)
 	}
 	sp.Status.CurrentSize, sp.Status.DesiredSize = 3, 5
+	sp.Status.DrainingRanks = "4"
+	sp.Status.Signals = []v1alpha1.SignalStatus{{Name: "flux.pendingJobs", Value: "7", Healthy: true}, {Name: "flux.nodesFree", Value: "1", Healthy: true}}
 	if err := c.Status().Update(t.Context(), sp); err != nil {
 		t.Fatalf("writing status: %v", err)
 	}
@@ -51,7 +54,9 @@ func testNamesAndColumns(t *testing.T, cfg *rest.Config, c client.Client) {
 	for _, col := range table.ColumnDefinitions {
 		columns = append(columns, col.Name+":"+col.Type)
 	}
-	wantColumns := []string{"Name:string", "Target:string", "Min:integer", "Max:integer", "Current:integer", "Desired:integer", "Age:date"}
+	// The wide columns (kubectl get -o wide) come from signals, conditions and drainingRanks.
+	wantColumns := []string{"Name:string", "Target:string", "Min:integer", "Max:integer", "Current:integer", "Desired:integer",
+		"Pending:string", "Free:string", "Signals:string", "Limited:string", "Draining:string", "Age:date"}
 	if diff := cmp.Diff(wantColumns, columns); diff != "" {
 		t.Errorf("printer columns (-want +got):\n%s", diff)
 	}
@@ -61,7 +66,8 @@ func testNamesAndColumns(t *testing.T, cfg *rest.Config, c client.Client) {
 	// JSON numbers decode as float64; Age is rendered relative to now, so only its presence
 	// is checked.
 	cells := table.Rows[0].Cells
-	wantCells := []any{"p", "flux-sample", float64(2), float64(8), float64(3), float64(5)}
+	// No conditions were written, so Signals and Limited are empty.
+	wantCells := []any{"p", "flux-sample", float64(2), float64(8), float64(3), float64(5), "7", "1", nil, nil, "4"}
 	if diff := cmp.Diff(wantCells, cells[:len(cells)-1]); diff != "" {
 		t.Errorf("table row (-want +got):\n%s", diff)
 	}
