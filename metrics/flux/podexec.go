@@ -77,6 +77,10 @@ func (r *PodExecRunner) Run(ctx context.Context, argv []string) (Result, error) 
 
 	stdout, stderr := newCappedBuffer(MaxOutputBytes), newCappedBuffer(MaxOutputBytes)
 	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// A canceled stream returns before its copies end: what they hold is partial.
+		return Result{}, fmt.Errorf("exec %q in pod %s/%s: %w", argv, r.target.Namespace, r.target.Pod, ctxErr)
+	}
 	if overflow := errors.Join(stdout.overflow(), stderr.overflow()); overflow != nil {
 		return Result{}, fmt.Errorf("exec %q in pod %s/%s: %w", argv, r.target.Namespace, r.target.Pod, overflow)
 	}

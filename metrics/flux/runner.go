@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"sync"
 )
 
 // MaxOutputBytes bounds what a Runner keeps of one command's stdout or stderr. The largest
@@ -68,7 +69,11 @@ func (r LocalRunner) Run(ctx context.Context, argv []string) (Result, error) {
 // cappedBuffer keeps at most limit bytes and fails the write that would exceed it, so the
 // command sees a broken pipe instead of us buffering without bound. It does not embed
 // bytes.Buffer: io.Copy would use the embedded ReadFrom and bypass the limit.
+//
+// It is safe for concurrent use: client-go's exec streams copy into it from goroutines of
+// their own, which may still be writing when a canceled stream returns.
 type cappedBuffer struct {
+	mu       sync.Mutex
 	buf      bytes.Buffer
 	limit    int
 	exceeded bool
@@ -77,17 +82,29 @@ type cappedBuffer struct {
 func newCappedBuffer(limit int) *cappedBuffer { return &cappedBuffer{limit: limit} }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.buf.Len()+len(p) > b.limit {
 		b.exceeded = true
-		return 0, b.overflow()
+		return 0, b.overflowLocked()
 	}
 	return b.buf.Write(p)
 }
 
-// Bytes returns what was written.
-func (b *cappedBuffer) Bytes() []byte { return b.buf.Bytes() }
+// Bytes returns a copy of what was written so far.
+func (b *cappedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
 
 func (b *cappedBuffer) overflow() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.overflowLocked()
+}
+
+func (b *cappedBuffer) overflowLocked() error {
 	if !b.exceeded {
 		return nil
 	}
