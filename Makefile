@@ -69,12 +69,12 @@ $(BIN)/kwok-stages/.stamp: test/tools/kwok/go.mod test/tools/kwok/go.sum
 
 # flux-core is C: it is built once into a cache outside the clone, keyed by the source's
 # checksum, and bin/flux-core links to it (test/tools/flux-core/build.sh says where from).
-$(BIN)/flux-core/bin/flux: test/tools/flux-core/build.sh
+$(BIN)/flux-core/bin/flux: test/tools/flux-core/build.sh test/tools/pinned-source.sh
 	@test/tools/flux-core/build.sh $(BIN)/flux-core
 
 # The real Flux Operator: its own Go module, built from the vendored archive (or upstream at
 # the pinned commit) into a cache outside the clone; bin/flux-operator links to it.
-$(BIN)/flux-operator/manager: test/tools/flux-operator/build.sh
+$(BIN)/flux-operator/manager: test/tools/flux-operator/build.sh test/tools/pinned-source.sh
 	@mkdir -p $(BIN)
 	@test/tools/flux-operator/build.sh $(BIN)/flux-operator
 

@@ -35,31 +35,9 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# key names the source: the archive's checksum, or the pinned commit for a clone.
-src_kind="" src=""
-if [ -n "${FLUX_CORE_SOURCE:-}" ]; then
-  src=$FLUX_CORE_SOURCE
-  if [ -d "$src" ]; then src_kind=dir; key=dir-$(printf '%s' "$(cd "$src" && pwd)" | sha256sum | cut -c1-16)
-  else src_kind=archive; fi
-elif [ -f "$repo/../shared/vendor/flux-core-$version.tar.xz" ]; then
-  src=$repo/../shared/vendor/flux-core-$version.tar.xz src_kind=archive
-else
-  src_kind=git key=git-${commit:0:16}
-fi
-if [ "$src_kind" = archive ]; then
-  sum=$(sha256sum "$src" | cut -d' ' -f1)
-  if [ -z "${FLUX_CORE_SOURCE:-}" ] && [ "$sum" != "$archive_sha" ]; then
-    echo "flux-core: $src has sha256 $sum, want $archive_sha (see ../shared/vendor/SHA256SUMS)" >&2
-    exit 1
-  fi
-  key=${sum:0:16}
-fi
-prefix=$cache_root/flux-core-$version-$key
-# Without the vendored archive, a cache built from it is the same tree (a git archive of the
-# pinned commit, checked by its sha256 when it was built): use it rather than clone.
-if [ "$src_kind" = git ] && [ -d "$cache_root/flux-core-$version-${archive_sha:0:16}" ]; then
-  prefix=$cache_root/flux-core-$version-${archive_sha:0:16}
-fi
+# shellcheck source=../pinned-source.sh
+. "$(dirname "$0")/../pinned-source.sh"
+pinned_source "flux-core-$version" "${FLUX_CORE_SOURCE:-}" "$repo/../shared/vendor/flux-core-$version.tar.xz" "$archive_sha" "$commit"
 
 install_packages
 # Two builds at once (two clones, or make -j) would write the same prefix: the second waits
@@ -75,16 +53,7 @@ else
   mkdir -p "$cache_root"
   work=$(mktemp -d "$cache_root/build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  case $src_kind in
-    archive) tar -xJf "$src" -C "$work"; tree=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1) ;;
-    dir) cp -a "$src" "$work/src"; tree=$work/src ;;
-    git)
-      git clone -q "$upstream" "$work/src"
-      git -C "$work/src" checkout -q "$commit"
-      got=$(git -C "$work/src" rev-parse HEAD)
-      [ "$got" = "$commit" ] || { echo "flux-core: clone is at $got, want $commit" >&2; exit 1; }
-      tree=$work/src ;;
-  esac
+  pinned_tree "$work" "$upstream" "$commit"
   rm -rf "$prefix"
   (
     cd "$tree"

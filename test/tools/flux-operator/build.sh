@@ -23,30 +23,9 @@ crd=config/crd/bases/flux-framework.org_miniclusters.yaml
 # The operator's own example the seed story runs unchanged.
 example=examples/elasticity/basic/minicluster.yaml
 
-src_kind="" src=""
-if [ -n "${FLUX_OPERATOR_SOURCE:-}" ]; then
-  src=$FLUX_OPERATOR_SOURCE
-  if [ -d "$src" ]; then src_kind=dir; key=dir-$(printf '%s' "$(cd "$src" && pwd)" | sha256sum | cut -c1-16)
-  else src_kind=archive; fi
-elif [ -f "$repo/../shared/vendor/flux-operator-$short.tar.xz" ]; then
-  src=$repo/../shared/vendor/flux-operator-$short.tar.xz src_kind=archive
-else
-  src_kind=git key=git-${commit:0:16}
-fi
-if [ "$src_kind" = archive ]; then
-  sum=$(sha256sum "$src" | cut -d' ' -f1)
-  if [ -z "${FLUX_OPERATOR_SOURCE:-}" ] && [ "$sum" != "$archive_sha" ]; then
-    echo "flux-operator: $src has sha256 $sum, want $archive_sha (see ../shared/vendor/SHA256SUMS)" >&2
-    exit 1
-  fi
-  key=${sum:0:16}
-fi
-prefix=$cache_root/flux-operator-$short-$key
-# Without the vendored archive, a cache built from it is the same tree (a git archive of the
-# pinned commit, checked by its sha256 when it was built): use it rather than clone.
-if [ "$src_kind" = git ] && [ -d "$cache_root/flux-operator-$short-${archive_sha:0:16}" ]; then
-  prefix=$cache_root/flux-operator-$short-${archive_sha:0:16}
-fi
+# shellcheck source=../pinned-source.sh
+. "$(dirname "$0")/../pinned-source.sh"
+pinned_source "flux-operator-$short" "${FLUX_OPERATOR_SOURCE:-}" "$repo/../shared/vendor/flux-operator-$short.tar.xz" "$archive_sha" "$commit"
 
 mkdir -p "$cache_root"
 # Two builds at once would write the same prefix: the second waits and finds the first's.
@@ -59,16 +38,7 @@ else
   start=$SECONDS
   work=$(mktemp -d "$cache_root/build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  case $src_kind in
-    archive) tar -xJf "$src" -C "$work"; tree=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1) ;;
-    dir) cp -a "$src" "$work/src"; tree=$work/src ;;
-    git)
-      git clone -q "$upstream" "$work/src"
-      git -C "$work/src" checkout -q "$commit"
-      got=$(git -C "$work/src" rev-parse HEAD)
-      [ "$got" = "$commit" ] || { echo "flux-operator: clone is at $got, want $commit" >&2; exit 1; }
-      tree=$work/src ;;
-  esac
+  pinned_tree "$work" "$upstream" "$commit"
   rm -rf "$prefix" "$prefix.tmp"
   mkdir -p "$prefix.tmp/crd" "$prefix.tmp/$(dirname "$example")"
   # The tree's own pkg/flux/keygen.go builds without cgo (the Makefile's czmq variant is not
