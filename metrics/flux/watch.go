@@ -106,7 +106,9 @@ func NewJournalWatcher(c Client, r StreamRunner, opts JournalOptions) *JournalWa
 // holds what it has and retries with backoff. An error matching ErrJournalUnavailable
 // means the journals cannot be followed here: poll instead.
 func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error) {
-	resync := w.opts.Clock.After(w.opts.Resync)
+	// A timer, stopped on return, so many short Watch calls leave no timers behind.
+	resync := w.opts.Clock.NewTimer(w.opts.Resync)
+	defer resync.Stop()
 	for {
 		w.mu.Lock()
 		if w.err != nil {
@@ -127,7 +129,7 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 		case <-ctx.Done():
 			return State{}, ctx.Err()
 		case <-changed:
-		case <-resync:
+		case <-resync.C():
 			if err := w.checkFresh(); err != nil {
 				return State{}, err
 			}

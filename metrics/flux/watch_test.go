@@ -1,0 +1,168 @@
+package flux
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
+)
+
+// fakeStream is a fake StreamRunner: it writes the lines it is given, then exits with
+// exit (or, when hang is set, waits for the stream's context to end).
+type fakeStream struct {
+	lines  []string
+	stderr string
+	exit   int
+	hang   bool
+	starts atomic.Int32
+	// written, when not nil, is closed once the lines are written.
+	written chan struct{}
+}
+
+func (f *fakeStream) Stream(ctx context.Context, _ []string, stdout io.Writer) (Result, error) {
+	f.starts.Add(1)
+	for _, l := range f.lines {
+		if _, err := io.WriteString(stdout, l+"\n"); err != nil {
+			return Result{}, err
+		}
+	}
+	if f.written != nil {
+		close(f.written)
+	}
+	if f.hang {
+		<-ctx.Done()
+		return Result{}, ctx.Err()
+	}
+	return Result{Stderr: []byte(f.stderr), ExitCode: f.exit}, nil
+}
+
+// fakeStateClient is a fake Client whose State counts reads and reports no jobs.
+type fakeStateClient struct {
+	Client
+	reads atomic.Int32
+}
+
+func (f *fakeStateClient) State(context.Context) (State, error) {
+	f.reads.Add(1)
+	return State{Size: 1}, nil
+}
+
+func TestJournalWatcherUnavailable(t *testing.T) {
+	for name, exit := range map[string]int{"not owner": exitWatchNotOwner, "no journal": exitWatchNoJournal} {
+		t.Run(name, func(t *testing.T) {
+			stream := &fakeStream{stderr: "Traceback...\nfluxscale: the reason\n", exit: exit}
+			w := NewJournalWatcher(&fakeStateClient{}, stream, JournalOptions{})
+			defer w.Close()
+			_, err := w.Watch(t.Context(), 0)
+			if !errors.Is(err, ErrJournalUnavailable) || !strings.HasSuffix(err.Error(), ": fluxscale: the reason") {
+				t.Errorf("Watch = %v, want ErrJournalUnavailable ending with the program's last line", err)
+			}
+		})
+	}
+}
+
+// TestJournalWatcherFoldsLines gives the watcher a ready line and 1,000 changes before it
+// reads: one read, at the last version.
+func TestJournalWatcherFoldsLines(t *testing.T) {
+	lines := []string{"ready 1"}
+	for n := 2; n <= 1001; n++ {
+		lines = append(lines, "change "+itoa(n))
+	}
+	stream := &fakeStream{lines: lines, hang: true, written: make(chan struct{})}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{})
+	defer w.Close()
+	// The first Watch starts the stream and returns at a first batch of lines; by the
+	// second (if one is needed), all lines are in.
+	st, err := w.Watch(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-stream.written
+	if st.Version != 1001 {
+		if st, err = w.Watch(t.Context(), st.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.Version != 1001 || client.reads.Load() > 2 {
+		t.Errorf("Watch = version %d after %d reads, want version 1001 after at most 2", st.Version, client.reads.Load())
+	}
+}
+
+// TestJournalWatcherStale: a stream that prints nothing for StaleAfter is cut and reported;
+// the next Watch starts a new stream.
+func TestJournalWatcherStale(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{lines: []string{"ready 1"}, hang: true}
+	w := NewJournalWatcher(&fakeStateClient{}, stream, JournalOptions{Clock: clk, Heartbeat: 10 * time.Second, Resync: 40 * time.Second})
+	defer w.Close()
+	st, err := w.Watch(t.Context(), 0)
+	if err != nil || st.Version != 1 {
+		t.Fatalf("first Watch = %d, %v; want version 1", st.Version, err)
+	}
+	got := make(chan error, 1)
+	go func() { _, err := w.Watch(t.Context(), 1); got <- err }()
+	waitForWaiter(t, clk)
+	clk.Step(40 * time.Second)
+	if err := <-got; !errors.Is(err, ErrStreamStale) {
+		t.Fatalf("Watch after 40s without a line = %v, want ErrStreamStale", err)
+	}
+	if _, err := w.Watch(t.Context(), 1); err != nil {
+		t.Fatalf("Watch after the stale stream: %v", err)
+	}
+	if n := stream.starts.Load(); n != 2 {
+		t.Errorf("%d streams started, want 2 (one reconnect)", n)
+	}
+}
+
+// TestJournalWatcherResync: with heartbeats and no change, Watch reads at Resync anyway.
+func TestJournalWatcherResync(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{lines: []string{"ready 1"}, hang: true}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{Clock: clk, Heartbeat: 30 * time.Second, Resync: 60 * time.Second, StaleAfter: 10 * time.Minute})
+	defer w.Close()
+	if _, err := w.Watch(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan State, 1)
+	go func() { st, _ := w.Watch(t.Context(), 1); got <- st }()
+	waitForWaiter(t, clk)
+	clk.Step(60 * time.Second)
+	if st := <-got; st.Version != 1 || client.reads.Load() != 2 {
+		t.Errorf("resync = version %d after %d reads, want version 1 after 2", st.Version, client.reads.Load())
+	}
+}
+
+func waitForWaiter(t *testing.T, clk *clocktesting.FakeClock) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !clk.HasWaiters() {
+		if time.Now().After(deadline) {
+			t.Fatal("Watch never waited on the clock")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestLineSplitter(t *testing.T) {
+	var got []string
+	s := &lineSplitter{line: func(l string) { got = append(got, l) }}
+	for _, p := range []string{"ready 1\nchan", "ge 2\n", strings.Repeat("x", 300), "\nalive 3\n"} {
+		if n, err := s.Write([]byte(p)); n != len(p) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	if want := []string{"ready 1", "change 2", "alive 3"}; !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q (the 300-byte line dropped)", got, want)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
