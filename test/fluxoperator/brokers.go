@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/fluxscale/fluxscale/test/localcluster"
 )
 
 // instance is the Flux instance of one MiniCluster: a broker configuration bootstrapped for
@@ -189,16 +191,7 @@ func (b *broker) running() bool {
 
 // stop ends the broker as a pod's deletion does: SIGTERM (the kubelet's), then SIGKILL
 // after a grace period, to the broker's whole process group.
-func (b *broker) stop() {
-	pgid := -b.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-b.done:
-	case <-time.After(10 * time.Second):
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
-	<-b.done
-}
+func (b *broker) stop() { localcluster.StopGroup(b.cmd.Process.Pid, b.done, 10*time.Second) }
 
 // Flux runs flux on the host against rank 0's broker: Flux's own view, the tests' judge.
 func (in *instance) Flux(ctx context.Context, args ...string) (string, error) {

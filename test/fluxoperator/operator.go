@@ -188,16 +188,7 @@ func (op *Operator) startManager(manager string) error {
 	return nil
 }
 
-func (op *Operator) stopManager() {
-	pgid := -op.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-op.done:
-	case <-time.After(5 * time.Second):
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
-	<-op.done
-}
+func (op *Operator) stopManager() { localcluster.StopGroup(op.cmd.Process.Pid, op.done, 5*time.Second) }
 
 func (op *Operator) stopInstances() {
 	op.mu.Lock()

@@ -57,16 +57,19 @@ func (p *process) exited() error {
 
 // stop asks the process group to terminate and kills it if it has not gone after a grace
 // period; the cluster's data is throwaway, so there is nothing to flush.
-func (p *process) stop() {
-	pgid := -p.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
+func (p *process) stop() { StopGroup(p.cmd.Process.Pid, p.done, 5*time.Second) }
+
+// StopGroup ends the process group of leader pid, started with Setpgid: SIGTERM, then SIGKILL
+// once done is closed (the leader was waited for) or grace has passed, which also takes the
+// children left in the group. It returns when done is closed.
+func StopGroup(pid int, done <-chan struct{}, grace time.Duration) {
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
 	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
+	case <-done:
+	case <-time.After(grace):
 	}
-	// Also reaps children left in the group after the leader exited.
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
-	<-p.done
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	<-done
 }
 
 // logTail returns the last lines of the log for error messages.
