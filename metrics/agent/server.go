@@ -19,11 +19,14 @@ import (
 type Options struct {
 	// Source reads and drains Flux: the CLI client with a LocalRunner in the agent, or a
 	// simulated cluster. If it also implements flux.Watcher, the server follows its Watch
-	// instead of polling.
+	// instead of polling, and polls only if Watch says the journals cannot be followed
+	// (flux.ErrJournalUnavailable).
 	Source flux.Client
-	// Interval is how often the server reads Flux (default 1s); also the pause after a
-	// failed Watch.
+	// Interval is how often the server polls Flux (default 1s); also the first pause after
+	// a failed Watch, doubled at each failure in a row up to MaxBackoff.
 	Interval time.Duration
+	// MaxBackoff bounds the pause between failed Watch calls (default 30s).
+	MaxBackoff time.Duration
 	// ReadTimeout bounds one State read (default 10s).
 	ReadTimeout time.Duration
 	// MaxWait bounds a long-poll (default DefaultMaxWait).
@@ -54,6 +57,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 30 * time.Second
 	}
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = 10 * time.Second
@@ -94,12 +100,16 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// Run reads Flux until ctx ends: it follows the source's Watch if it has one, else polls
-// every Interval (and at once after a drain or undrain).
+// Run reads Flux until ctx ends: it follows the source's Watch if it has one, else (or once
+// the Watch says it cannot follow Flux here) polls every Interval, and at once after a drain
+// or undrain.
 func (s *Server) Run(ctx context.Context) {
 	if w, ok := s.opts.Source.(flux.Watcher); ok {
-		s.follow(ctx, w)
-		return
+		err := s.follow(ctx, w)
+		if err == nil {
+			return
+		}
+		s.opts.Log.Info("following Flux's journals is not possible here; polling instead", "reason", err.Error(), "interval", s.opts.Interval.String())
 	}
 	ticker := s.opts.Clock.NewTicker(s.opts.Interval)
 	defer ticker.Stop()
@@ -126,26 +136,37 @@ func (s *Server) read(ctx context.Context) {
 	s.publish(st, err, start)
 }
 
-// follow publishes each state the watcher returns. A source that does not version its
-// states (Version 0) would return at once every time, so it is paced by Interval.
-func (s *Server) follow(ctx context.Context, w flux.Watcher) {
+// follow publishes each state the watcher returns, until ctx ends (nil) or the watcher says
+// it cannot follow Flux here (that error). A source that does not version its states
+// (Version 0) would return at once every time, so it is paced by Interval. After a failure
+// the pause doubles, so a broken stream is retried with backoff; while it fails the store
+// serves the error, and a controller holds rather than act on an old state.
+func (s *Server) follow(ctx context.Context, w flux.Watcher) error {
 	var since uint64
+	pause := s.opts.Interval
 	for ctx.Err() == nil {
 		start := s.opts.Clock.Now()
 		st, err := w.Watch(ctx, since)
 		if ctx.Err() != nil {
-			return
+			return nil
+		}
+		if errors.Is(err, flux.ErrJournalUnavailable) {
+			return err
 		}
 		s.publish(st, err, start)
 		if err == nil && st.Version != 0 {
-			since = st.Version
+			since, pause = st.Version, s.opts.Interval
 			continue
 		}
 		select {
 		case <-ctx.Done():
-		case <-s.opts.Clock.After(s.opts.Interval):
+		case <-s.opts.Clock.After(pause):
+		}
+		if err != nil {
+			pause = min(2*pause, s.opts.MaxBackoff)
 		}
 	}
+	return nil
 }
 
 func (s *Server) publish(st flux.State, err error, start time.Time) {
