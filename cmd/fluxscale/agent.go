@@ -31,7 +31,15 @@ type agentConfig struct {
 	fluxPath    string
 	mountPath   string
 	reader      string
+	watch       string
+	resync      time.Duration
 }
+
+// How the agent learns that Flux changed (--watch).
+const (
+	watchJournal = "journal"
+	watchPoll    = "poll"
+)
 
 // Readers of Flux state the agent can use (--reader).
 const (
@@ -59,7 +67,9 @@ flags:
 	}
 	var cfg agentConfig
 	fs.StringVar(&cfg.listen, "listen", ":"+strconv.Itoa(agent.DefaultPort), "address to serve on")
-	fs.DurationVar(&cfg.interval, "interval", time.Second, "how often to read Flux state")
+	fs.StringVar(&cfg.watch, "watch", watchJournal, "how to learn of changes: journal (follow Flux's job and resource journals with one long-lived flux python program and read state only when they change; polls at --interval where the journals cannot be followed) or poll (read every --interval)")
+	fs.DurationVar(&cfg.resync, "resync", time.Minute, "with --watch=journal, read state at least this often even without a change")
+	fs.DurationVar(&cfg.interval, "interval", time.Second, "how often to read Flux state when polling")
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", 10*time.Second, "bound on one read of Flux state")
 	fs.DurationVar(&cfg.maxWait, "max-wait", agent.DefaultMaxWait, "longest a long-poll may wait")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "file holding the bearer token drain and undrain require (a mounted Secret; reread on every request); without it they are refused")
@@ -90,7 +100,7 @@ flags:
 }
 
 func (c agentConfig) validate() error {
-	for name, d := range map[string]time.Duration{"--interval": c.interval, "--read-timeout": c.readTimeout, "--max-wait": c.maxWait} {
+	for name, d := range map[string]time.Duration{"--interval": c.interval, "--read-timeout": c.readTimeout, "--max-wait": c.maxWait, "--resync": c.resync} {
 		if d <= 0 {
 			return fmt.Errorf("%s %v must be positive", name, d)
 		}
@@ -101,6 +111,9 @@ func (c agentConfig) validate() error {
 	if c.reader != readerPython && c.reader != readerCLI {
 		return fmt.Errorf("--reader %q: want %s or %s", c.reader, readerPython, readerCLI)
 	}
+	if c.watch != watchJournal && c.watch != watchPoll {
+		return fmt.Errorf("--watch %q: want %s or %s", c.watch, watchJournal, watchPoll)
+	}
 	if c.tokenFile != "" {
 		if _, err := os.Stat(c.tokenFile); err != nil {
 			return fmt.Errorf("--token-file: %w", err)
@@ -109,25 +122,34 @@ func (c agentConfig) validate() error {
 	return nil
 }
 
-// source is the Flux client the flags ask for.
-func (c agentConfig) source() flux.Client {
+// source is the Flux client the flags ask for, and a function that stops what it runs.
+func (c agentConfig) source() (flux.Client, func()) {
 	var runner flux.Runner = flux.LocalRunner{}
+	var streamer flux.StreamRunner = flux.LocalStreamRunner{}
 	opts := flux.CLIOptions{Command: []string{c.fluxPath}}
 	if c.mountPath != "" {
-		runner = flux.MiniClusterRunner{Pod: runner, MountPath: c.mountPath, Where: "the agent's container"}
+		where := "the agent's container"
+		runner = flux.MiniClusterRunner{Pod: runner, MountPath: c.mountPath, Where: where}
+		streamer = flux.MiniClusterStreamRunner{Pod: streamer, MountPath: c.mountPath, Where: where}
 		opts.Command = nil
 	}
+	var client flux.Client = flux.NewPython(runner, opts)
 	if c.reader == readerCLI {
-		return flux.NewCLI(runner, opts)
+		client = flux.NewCLI(runner, opts)
 	}
-	return flux.NewPython(runner, opts)
+	if c.watch == watchPoll {
+		return client, func() {}
+	}
+	w := flux.NewJournalWatcher(client, streamer, flux.JournalOptions{Command: opts.Command, Resync: c.resync})
+	return w, w.Close
 }
 
 // serveAgent reads Flux through the flux CLI and serves the agent API on ln until ctx ends.
 func serveAgent(ctx context.Context, cfg agentConfig, ln net.Listener, log logr.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	source := cfg.source()
+	source, closeSource := cfg.source()
+	defer closeSource()
 	srv, err := agent.NewServer(agent.Options{
 		Source:      source,
 		Interval:    cfg.interval,
@@ -157,7 +179,7 @@ func serveAgent(ctx context.Context, cfg agentConfig, ln net.Listener, log logr.
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	log.Info("serving", "address", ln.Addr().String(), "flux", cfg.fluxPath, "mountPath", cfg.mountPath,
-		"reader", cfg.reader, "interval", cfg.interval.String())
+		"reader", cfg.reader, "watch", cfg.watch, "resync", cfg.resync.String(), "interval", cfg.interval.String())
 
 	select {
 	case err := <-serveErr:

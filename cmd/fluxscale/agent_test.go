@@ -39,8 +39,9 @@ func TestAgentServesFluxState(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
 	cfg := agentConfig{interval: time.Hour, readTimeout: 30 * time.Second, maxWait: time.Minute, tokenFile: tokenFile, fluxPath: fluxPath,
-		// The stand-in replays recordings of the three CLI commands.
-		reader: readerCLI}
+		// The stand-in replays recordings of the three CLI commands; it has no flux python
+		// to follow the journals with.
+		reader: readerCLI, watch: watchPoll, resync: time.Minute}
 	go func() { served <- serveAgent(ctx, cfg, ln, logr.Discard()) }()
 
 	client, err := agent.NewClient("http://"+ln.Addr().String(), agent.ClientOptions{Token: "t0ken"})
@@ -84,6 +85,8 @@ func TestAgentFlags(t *testing.T) {
 		{name: "missing token file", args: []string{"--token-file=/nonexistent/token"}},
 		{name: "positional argument", args: []string{"extra"}},
 		{name: "unknown flag", args: []string{"--bogus"}},
+		{name: "unknown watch", args: []string{"--watch=inotify"}},
+		{name: "zero resync", args: []string{"--resync=0s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
