@@ -26,7 +26,7 @@ try:
     from flux.resource import ResourceJournalConsumer
 except ImportError as exc:
     print(f"fluxscale: no journal consumer in this Flux's Python bindings ({exc}): " +
-          "flux-core 0.72 or newer has both journals", file=sys.stderr)
+          "upgrade flux-core (0.88 has both), or read state by polling", file=sys.stderr)
     sys.exit(EXIT_NO_JOURNAL)
 
 # Job events that move a job into or out of SCHED/RUN or change whether the scheduler
