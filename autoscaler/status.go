@@ -1,6 +1,7 @@
 package autoscaler
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -85,6 +86,9 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 	return st
 }
 
+// errSeeScalingActive is the message of a Flux signal whose read failed.
+var errSeeScalingActive = errors.New("the Flux read failed: the ScalingActive condition says why")
+
 // signalStatuses reports each signal with its health and last good read.
 func signalStatuses(o *outcome) []v1alpha1.SignalStatus {
 	var out []v1alpha1.SignalStatus
@@ -100,8 +104,14 @@ func signalStatuses(o *outcome) []v1alpha1.SignalStatus {
 			values[signalNodesFree] = itoa(s.Nodes.Free)
 			values[signalNodesAlloc] = itoa(s.Nodes.Allocated)
 		}
+		// The Flux signals come from one read: its error is said once, in the ScalingActive
+		// condition, not again in each of them.
+		var readErr error
+		if f.err != nil {
+			readErr = errSeeScalingActive
+		}
 		for _, name := range fluxSignals() {
-			out = append(out, signal(name, values[name], f.fresh, f.lastGood, f.err))
+			out = append(out, signal(name, values[name], f.fresh, f.lastGood, readErr))
 		}
 	}
 	if p := o.pods; p.wanted {

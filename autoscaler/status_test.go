@@ -170,9 +170,14 @@ func TestNewStatusAndEvents(t *testing.T) {
 		},
 		wantEvents: []string{"Warning/FluxStateUnavailable"},
 		check: func(t *testing.T, st *v1alpha1.ScalingPolicyStatus, _ []eventRecord) {
-			s := st.Signals[0]
-			if s.Healthy || s.Message != "exec: pod not running" || !s.LastUpdate.Time.Equal(t0) {
-				t.Errorf("stale signal: %+v", s)
+			// The read's error is said once, in ScalingActive; every Flux signal points there.
+			for _, s := range st.Signals {
+				if s.Healthy || s.Message != errSeeScalingActive.Error() || !s.LastUpdate.Time.Equal(t0) {
+					t.Errorf("stale signal: %+v", s)
+				}
+			}
+			if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionScalingActive); c == nil || !strings.Contains(c.Message, "exec: pod not running") {
+				t.Errorf("ScalingActive %+v: want the read's error in its message", c)
 			}
 		},
 	}, {
