@@ -2,10 +2,7 @@ package fluxoperator_test
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,69 +51,21 @@ func createSample(t *testing.T, c *localcluster.Cluster) {
 	t.Fatal("the sidecar sample has no MiniCluster")
 }
 
-// startSidecarAgent runs `fluxscale agent` in rank 0's pod the way the sidecar sample's
-// command does (config/samples/agent-sidecar.yaml: --mount-path=/mnt/flux, a token file),
-// through pods/exec, so it sees the pod's mount path and environment and nothing of this
-// test's. It returns a client of it; the agent is stopped when t ends.
-func startSidecarAgent(t *testing.T, c *localcluster.Cluster, pod string) *agent.Client {
+// startSidecarAgent runs the sample's agent command in rank 0's agent container and waits
+// until it serves state.
+func startSidecarAgent(t *testing.T, op *fluxoperator.Operator, pod string) *agent.Client {
 	t.Helper()
-	root, err := localcluster.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "fluxscale")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/fluxscale")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building fluxscale: %v\n%s", err, out)
-	}
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("s3cret"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	runner, err := flux.NewPodExecRunner(c.RESTConfig(), flux.PodTarget{Namespace: ns, Pod: pod, Container: "fluxscale-agent"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		res, err := runner.Run(ctx, []string{bin, "agent", "--mount-path=/mnt/flux", "--listen=" + addr,
-			"--interval=1s", "--token-file=" + token})
-		if err == nil && ctx.Err() == nil {
-			err = fmt.Errorf("agent exited %d: %s", res.ExitCode, res.Stderr)
-		}
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		// kwok ends the exec'd process with the stream; kill it by its listen address too,
-		// so no agent outlives the test whatever kwok does.
-		_ = exec.Command("pkill", "-f", "--listen="+addr).Run()
-		<-done
-	})
-	cl, err := agent.NewClient("http://"+addr, agent.ClientOptions{Token: "s3cret", Wait: 5 * time.Second})
+	url := op.StartAgent(t, ns, pod, "fluxscale-agent")
+	cl, err := agent.NewClient(url, agent.ClientOptions{Token: fluxoperator.AgentToken, Wait: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		select {
-		case err := <-done:
-			return false, fmt.Errorf("the agent stopped: %v", err)
-		default:
-		}
 		_, err := cl.State(ctx)
 		return err == nil, nil
 	})
 	if err != nil {
-		t.Fatalf("the sidecar agent on %s did not serve state: %v", addr, err)
+		t.Fatalf("the sidecar agent at %s did not serve state: %v", url, err)
 	}
 	return cl
 }
@@ -128,7 +77,7 @@ func TestSidecarAgentOnTheEmulation(t *testing.T) {
 	createSample(t, c)
 	in := waitInstance(t, op)
 	in.WaitStatus(t, "online", "0-1", waitBound)
-	cl := startSidecarAgent(t, c, leadPod(t, c))
+	cl := startSidecarAgent(t, op, leadPod(t, c))
 	checkRanks(t, in, cl)
 	if err := cl.Drain(t.Context(), flux.NewRankSet(1), "fluxscale agent test"); err != nil {
 		t.Fatal(err)
