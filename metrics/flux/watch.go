@@ -46,6 +46,13 @@ type JournalOptions struct {
 	Resync time.Duration
 	// StaleAfter is how long without any line makes the stream stale (default 3 heartbeats).
 	StaleAfter time.Duration
+	// MinReadInterval and ReadBurst pace reads as a token bucket: up to ReadBurst reads at
+	// once (default 3), refilled one per MinReadInterval (default 1s). A change that finds
+	// no token waits for one and folds with whatever else came. Each read starts a flux
+	// python, so on a busy instance reading at every change would cost more than polling
+	// every second; the burst keeps the few reads of an isolated change immediate.
+	MinReadInterval time.Duration
+	ReadBurst       int
 	// Clock drives the bounds (default the real clock).
 	Clock clock.WithTicker
 }
@@ -74,6 +81,9 @@ type JournalWatcher struct {
 	done   chan struct{}
 	// changed is closed and replaced at every version, liveness or err change.
 	changed chan struct{}
+	// tokens are the reads the bucket holds at tokensAt (see MinReadInterval).
+	tokens   float64
+	tokensAt time.Time
 }
 
 var _ Watcher = (*JournalWatcher)(nil)
@@ -92,6 +102,12 @@ func NewJournalWatcher(c Client, r StreamRunner, opts JournalOptions) *JournalWa
 	}
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 3 * opts.Heartbeat
+	}
+	if opts.MinReadInterval <= 0 {
+		opts.MinReadInterval = time.Second
+	}
+	if opts.ReadBurst <= 0 {
+		opts.ReadBurst = 3
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
@@ -123,6 +139,13 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 		version, live, changed := w.version, w.live, w.changed
 		w.mu.Unlock()
 		if live && version != since {
+			if err := w.spaceRead(ctx); err != nil {
+				return State{}, err
+			}
+			// Lines that came while we waited fold into this read.
+			w.mu.Lock()
+			version = w.version
+			w.mu.Unlock()
 			return w.read(ctx, version)
 		}
 		select {
@@ -138,6 +161,33 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 			}
 			return w.read(ctx, version)
 		}
+	}
+}
+
+// spaceRead waits for a read token and takes it.
+func (w *JournalWatcher) spaceRead(ctx context.Context) error {
+	w.mu.Lock()
+	now := w.opts.Clock.Now()
+	if w.tokensAt.IsZero() {
+		w.tokens = float64(w.opts.ReadBurst)
+	} else {
+		w.tokens = min(float64(w.opts.ReadBurst), w.tokens+now.Sub(w.tokensAt).Seconds()/w.opts.MinReadInterval.Seconds())
+	}
+	w.tokensAt = now
+	w.tokens--
+	short := -w.tokens
+	w.mu.Unlock()
+	if short <= 0 {
+		return nil
+	}
+	// The token is taken already (tokens < 0): wait until it would have been there.
+	t := w.opts.Clock.NewTimer(time.Duration(short * float64(w.opts.MinReadInterval)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
 	}
 }
 

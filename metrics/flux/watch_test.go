@@ -166,3 +166,39 @@ func TestLineSplitter(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestJournalWatcherSpacesReads: with a bucket of one read, a change within MinReadInterval
+// of the last read waits for the interval's end, and changes that come meanwhile fold into
+// that one read.
+func TestJournalWatcherSpacesReads(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{lines: []string{"ready 1"}, hang: true}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{Clock: clk, MinReadInterval: time.Second, ReadBurst: 1})
+	defer w.Close()
+	if _, err := w.Watch(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	w.line("change 2")
+	got := make(chan State, 1)
+	go func() { st, _ := w.Watch(t.Context(), 1); got <- st }()
+	// Two timers: the Watch's resync and the spacing.
+	deadline := time.Now().Add(10 * time.Second)
+	for clk.Waiters() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d clock waiters, want 2 (resync and spacing)", clk.Waiters())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	w.line("change 3")
+	clk.Step(999 * time.Millisecond)
+	select {
+	case st := <-got:
+		t.Fatalf("Watch returned version %d before the interval ended", st.Version)
+	default:
+	}
+	clk.Step(time.Millisecond)
+	if st := <-got; st.Version != 3 || client.reads.Load() != 2 {
+		t.Errorf("Watch = version %d after %d reads, want version 3 after 2", st.Version, client.reads.Load())
+	}
+}
