@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -26,27 +25,15 @@ import (
 // 300 s away), the new brokers join and the jobs start. When they end, the idle ranks are
 // drained and removed after the 3 s window, and every job completed.
 func TestQueueDrivenOnTheRealOperator(t *testing.T) {
-	c, op := fluxoperator.StartForTest(t)
-	h := harness.StartOnForTest(t, c, harness.Options{RealOperator: true})
+	h, op, in := realMiniCluster(t)
 	ctx := t.Context()
-	dyn, err := dynamic.NewForConfig(c.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dyn.Resource(fluxoperator.MiniClusterResource).Namespace(h.Namespace).
-		Create(ctx, fluxoperator.Example(t, h.Namespace), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	in := waitInstance(t, op, h.Namespace, "flux-sample")
-	in.WaitStatus(t, "online", "0-1", operatorBound)
 	url := op.StartAgent(t, h.Namespace, leadPodOf(t, h, "flux-sample"), "flux-sample")
 	token := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "agent-token", Namespace: h.Namespace},
 		Data: map[string][]byte{"token": []byte(fluxoperator.AgentToken)}}
 	if err := h.Client.Create(ctx, token); err != nil {
 		t.Fatal(err)
 	}
-	ref := v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: "flux-sample"}
-	sp := builders.MakeScalingPolicy("queue", h.Namespace).Target(ref.APIVersion, ref.Kind, ref.Name).MinSize(2).MaxSize(10).
+	sp := builders.MakeScalingPolicy("queue", h.Namespace).Target(exampleRef.APIVersion, exampleRef.Kind, exampleRef.Name).MinSize(2).MaxSize(10).
 		Flux(v1alpha1.FluxSource{Source: v1alpha1.SourceAgent, Agent: &v1alpha1.AgentSource{URL: url,
 			TokenSecretRef: &v1alpha1.SecretKeyRef{Name: "agent-token"}}}).
 		QueueDepth(0).PollInterval(slowPoll).Behavior(shortScaleDown(3)).Obj()

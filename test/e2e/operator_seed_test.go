@@ -28,30 +28,18 @@ const operatorBound = 3 * time.Minute
 // controller reads Flux through pods/exec into rank 0's pod (flux.source Exec, the default).
 // Flux's own view (flux resource status, the job's eventlog) is the judge.
 func TestSeedStoryOnTheRealOperator(t *testing.T) {
-	c, op := fluxoperator.StartForTest(t)
-	h := harness.StartOnForTest(t, c, harness.Options{RealOperator: true})
-	ctx := t.Context()
 	start := time.Now()
+	h, _, in := realMiniCluster(t)
+	ctx := t.Context()
 	step := func(format string, args ...any) {
 		t.Logf("TIMELINE +%5.1fs "+format, append([]any{time.Since(start).Seconds()}, args...)...)
 	}
-	dyn, err := dynamic.NewForConfig(c.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dyn.Resource(fluxoperator.MiniClusterResource).Namespace(h.Namespace).
-		Create(ctx, fluxoperator.Example(t, h.Namespace), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	in := waitInstance(t, op, h.Namespace, "flux-sample")
-	in.WaitStatus(t, "online", "0-1", operatorBound)
-	ref := v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: "flux-sample"}
 	// A 2-node job that outlives the story keeps the queue-depth recommendation at 2.
 	steady := strings.TrimSpace(mustFlux(t, in, "submit", "-N2", "sleep", "inf"))
 	mustFlux(t, in, "job", "wait-event", "-t", "60", steady, "start")
 
 	// 1. The policy is created; the MiniCluster stays at 2.
-	sp := builders.MakeScalingPolicy("flux-sample", h.Namespace).Target(ref.APIVersion, ref.Kind, ref.Name).MinSize(1).MaxSize(10).
+	sp := builders.MakeScalingPolicy("flux-sample", h.Namespace).Target(exampleRef.APIVersion, exampleRef.Kind, exampleRef.Name).MinSize(1).MaxSize(10).
 		QueueDepth(0).PollInterval(2).Behavior(shortScaleDown(10)).Obj()
 	if err := h.Client.Create(ctx, sp); err != nil {
 		t.Fatal(err)
@@ -61,7 +49,7 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		size, err := h.TargetSize(ctx, ref)
+		size, err := h.TargetSize(ctx, exampleRef)
 		return err == nil && got.Status.ObservedGeneration == got.Generation && got.Status.DesiredSize == 2 && size == 2,
 			fmt.Sprintf("observed %d/%d desired %d size %d (%v)", got.Status.ObservedGeneration, got.Generation, got.Status.DesiredSize, size, err)
 	})
@@ -90,7 +78,7 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.WaitStatus(t, "draining", "3", operatorBound)
-	if size, err := h.TargetSize(ctx, ref); err != nil || size != 4 {
+	if size, err := h.TargetSize(ctx, exampleRef); err != nil || size != 4 {
 		t.Fatalf("while rank 3 runs a job the size is %d (%v), want 4", size, err)
 	}
 	step("hint 3: Flux draining %s, size 4", status(t, in, "draining"))
@@ -104,7 +92,7 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 		t.Errorf("the job on rank 3 was interrupted:\n%s", log)
 	}
 	in.WaitStatus(t, "offline", "3-9", operatorBound)
-	if size, err := h.TargetSize(ctx, ref); err != nil || size != 3 {
+	if size, err := h.TargetSize(ctx, exampleRef); err != nil || size != 3 {
 		t.Errorf("after rank 3 left, size %d (%v), want 3", size, err)
 	}
 	step("job %s ended (%s); size 3, Flux offline %s", onRank3,
@@ -122,6 +110,29 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 	if out := mustFlux(t, in, "jobs", "-a", "-n", "-o", "{id} {result}"); strings.Contains(out, "CANCELED") || strings.Contains(out, "FAILED") {
 		t.Errorf("a job did not end normally:\n%s", out)
 	}
+}
+
+// exampleRef targets the operator's example MiniCluster.
+var exampleRef = v1alpha1.TargetRef{APIVersion: "flux-framework.org/v1alpha2", Kind: "MiniCluster", Name: "flux-sample"}
+
+// realMiniCluster starts the real operator with its emulation and the fluxscale loop on a
+// new control plane, creates the operator's example MiniCluster (flux-sample, size 2,
+// maxSize 10) and waits until Flux shows its ranks 0-1 online.
+func realMiniCluster(t *testing.T) (*harness.Harness, *fluxoperator.Operator, *fluxoperator.Instance) {
+	t.Helper()
+	c, op := fluxoperator.StartForTest(t)
+	h := harness.StartOnForTest(t, c, harness.Options{RealOperator: true})
+	dyn, err := dynamic.NewForConfig(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dyn.Resource(fluxoperator.MiniClusterResource).Namespace(h.Namespace).
+		Create(t.Context(), fluxoperator.Example(t, h.Namespace), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	in := waitInstance(t, op, h.Namespace, exampleRef.Name)
+	in.WaitStatus(t, "online", "0-1", operatorBound)
+	return h, op, in
 }
 
 func waitInstance(t *testing.T, op *fluxoperator.Operator, namespace, name string) *fluxoperator.Instance {
