@@ -1,17 +1,23 @@
-// Command demo runs the whole fluxscale loop on this machine for about a minute and a half
-// and narrates it: a local control plane (etcd, kube-apiserver, the Job controller, kwok
-// nodes; binaries from `make tools`), the ScalingPolicy CRD, a MiniCluster flux-sample run
-// by a STAND-IN for the Flux Operator, the fluxscale controller in-process reading a
-// simulated Flux cluster through the agent's HTTP API. A burst of Flux jobs arrives, the
-// MiniCluster grows, the jobs finish, idle ranks are drained and removed, then the
-// application posts a hint. It prints one line per change, a summary, and writes a chart to
-// _out/demo.svg. Everything it started is stopped on exit and on Ctrl-C.
+// Command demo runs the whole fluxscale loop on this machine and narrates it. By default it
+// runs on real parts: a local control plane (etcd, kube-apiserver, the Job controller, kwok
+// nodes; binaries from `make tools`), the real Flux Operator with the operator's example
+// MiniCluster flux-sample, one real flux broker per Running pod (test/fluxoperator), and the
+// fluxscale controller in-process reading Flux through pods/exec into rank 0. A burst of
+// real Flux jobs arrives, the MiniCluster grows, the jobs finish, idle ranks are drained and
+// removed, then the application posts a hint. About two minutes.
 //
-//	make demo          # builds bin/ if needed, then go run ./test/demo
+// With -simulated it runs the older, faster variant: a STAND-IN operator and a simulated
+// Flux cluster on a virtual clock, read through the agent's HTTP API, with a summary and a
+// chart in _out/demo.svg (about 90 s). Everything either starts is stopped on exit and on
+// Ctrl-C.
+//
+//	make demo                         # builds bin/ if needed, then go run ./test/demo
+//	go run ./test/demo -simulated     # the stand-in variant
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -34,6 +40,8 @@ func main() {
 }
 
 func run() error {
+	simulated := flag.Bool("simulated", false, "run the stand-in operator and a simulated Flux on a virtual clock instead of the real operator and real brokers")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -57,6 +65,10 @@ func run() error {
 	// controller-runtime's clients log through its global logger; this is the program's main.
 	ctrl.SetLogger(logr.Discard())
 
+	if !*simulated {
+		fmt.Println("starting a local control plane (etcd, kube-apiserver, kube-controller-manager, kwok), the real Flux Operator and the fluxscale loop...")
+		return interrupted(ctx, runReal(ctx, outDir, logFile))
+	}
 	fmt.Println("starting a local control plane (etcd, kube-apiserver, kube-controller-manager, kwok) and the fluxscale loop...")
 	started := time.Now()
 	h, err := harness.Start(ctx, harness.Options{Log: logFile, ClusterLogDir: filepath.Join(outDir, "demo-cluster-logs")})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,11 +23,11 @@ var MiniClusterResource = schema.GroupVersionResource{Group: "flux-framework.org
 // emulate plays the kubelet's part for the operator's pods until ctx ends: it binds pending
 // pods to the kwok node (there is no scheduler), and starts a pod's broker once kwok marks
 // it Running and stops it once the pod is being deleted or gone.
-func (op *Operator) emulate(ctx context.Context, t testing.TB) {
+func (op *Operator) emulate(ctx context.Context, logf func(format string, args ...any)) {
 	client := op.cluster.Client()
 	dyn, err := dynamic.NewForConfig(op.cluster.RESTConfig())
 	if err != nil {
-		t.Errorf("fluxoperator: %v", err)
+		logf("fluxoperator: %v", err)
 		return
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
@@ -39,7 +38,7 @@ func (op *Operator) emulate(ctx context.Context, t testing.TB) {
 			return
 		}
 		if err := op.syncPod(ctx, dyn, pod); err != nil && ctx.Err() == nil {
-			t.Logf("fluxoperator: pod %s/%s: %v", pod.Namespace, pod.Name, err)
+			logf("fluxoperator: pod %s/%s: %v", pod.Namespace, pod.Name, err)
 		}
 	}
 	_, err = pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -55,7 +54,7 @@ func (op *Operator) emulate(ctx context.Context, t testing.TB) {
 		},
 	})
 	if err != nil {
-		t.Errorf("fluxoperator: %v", err)
+		logf("fluxoperator: %v", err)
 		return
 	}
 	factory.Start(ctx.Done())

@@ -1,6 +1,7 @@
 package fluxoperator
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,14 +21,23 @@ func ExamplePath() string {
 // Example reads the operator's example MiniCluster, unchanged but for the namespace.
 func Example(t testing.TB, namespace string) *unstructured.Unstructured {
 	t.Helper()
+	obj, err := LoadExample(namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+// LoadExample is Example for programs.
+func LoadExample(namespace string) (*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(ExamplePath())
 	if err != nil {
-		t.Fatalf("reading the operator's example (make tools copies it): %v", err)
+		return nil, fmt.Errorf("reading the operator's example (make tools copies it): %w", err)
 	}
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		t.Fatalf("parsing %s: %v", ExamplePath(), err)
+		return nil, fmt.Errorf("parsing %s: %w", ExamplePath(), err)
 	}
 	obj.SetNamespace(namespace)
-	return obj
+	return obj, nil
 }

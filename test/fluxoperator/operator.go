@@ -45,6 +45,9 @@ type Operator struct {
 
 	mu        sync.Mutex
 	instances map[string]*instance // by namespace/name
+
+	stop     func()
+	stopOnce sync.Once
 }
 
 // ClusterOptions are the localcluster options the emulation needs: pods/exec sees root at
@@ -79,48 +82,70 @@ func StartForTest(t testing.TB) (*localcluster.Cluster, *Operator) {
 }
 
 // Start installs the MiniCluster CRD on c, runs the operator against it and emulates its
-// pods, until t ends. root must be the ExecMount source c was started with.
+// pods until t ends. root must be the ExecMount source c was started with.
 func Start(t testing.TB, c *localcluster.Cluster, root string) *Operator {
 	t.Helper()
+	op, err := Run(t.Context(), c, root, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		failed := t.Failed()
+		op.Stop()
+		if failed {
+			op.logTails(t.Logf)
+		}
+	})
+	return op
+}
+
+// Run is Start for programs (the demo): logf receives what the emulation could not do; Stop
+// ends everything it started.
+func Run(ctx context.Context, c *localcluster.Cluster, root string, logf func(format string, args ...any)) (_ *Operator, err error) {
 	bin := localcluster.BinDir()
 	manager := filepath.Join(bin, "flux-operator", "manager")
 	flux := filepath.Join(bin, "flux-core", "bin", "flux")
 	for _, p := range []string{manager, flux} {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("no %s: run `make tools` (or set FLUXSCALE_BIN): %v", p, err)
+			return nil, fmt.Errorf("no %s: run `make tools` (or set FLUXSCALE_BIN): %w", p, err)
 		}
 	}
 	// The instances' files hold unix sockets too: keep the path short.
 	dir, err := os.MkdirTemp("", "foi")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	op := &Operator{cluster: c, root: root, flux: flux, dir: dir, instances: map[string]*instance{}}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	ctx := t.Context()
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	if err := installCRD(ctx, c, filepath.Join(bin, "flux-operator", "crd", "miniclusters.yaml")); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := op.startManager(manager); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() {
-		op.stopManager()
-		op.stopInstances()
-		if t.Failed() {
-			op.logTails(t)
-		}
-	})
 	emuCtx, cancel := context.WithCancel(context.Background())
 	emuDone := make(chan struct{})
 	go func() {
 		defer close(emuDone)
-		op.emulate(emuCtx, t)
+		op.emulate(emuCtx, logf)
 	}()
-	// Cleanups run last-in first-out: the emulation stops before the brokers it starts.
-	t.Cleanup(func() { cancel(); <-emuDone })
-	return op
+	// The emulation stops before the brokers it starts.
+	op.stop = func() {
+		cancel()
+		<-emuDone
+		op.stopManager()
+		op.stopInstances()
+		_ = os.RemoveAll(dir)
+	}
+	return op, nil
 }
+
+// Stop ends the emulation, its brokers and the operator. It is safe to call twice.
+func (op *Operator) Stop() { op.stopOnce.Do(op.stop) }
 
 // installCRD creates the operator's MiniCluster CRD and waits until it is served.
 func installCRD(ctx context.Context, c *localcluster.Cluster, path string) error {
@@ -199,7 +224,7 @@ func (op *Operator) stopInstances() {
 }
 
 // logTails adds the operator's and the brokers' logs to a failed test's output.
-func (op *Operator) logTails(t testing.TB) {
+func (op *Operator) logTails(logf func(format string, args ...any)) {
 	files, _ := filepath.Glob(filepath.Join(op.cluster.LogDir(), "*broker*.log"))
 	for _, f := range append([]string{op.logPath}, files...) {
 		data, err := os.ReadFile(f)
@@ -209,6 +234,6 @@ func (op *Operator) logTails(t testing.TB) {
 		if len(data) > 3000 {
 			data = data[len(data)-3000:]
 		}
-		t.Logf("--- %s tail:\n%s", filepath.Base(f), data)
+		logf("--- %s tail:\n%s", filepath.Base(f), data)
 	}
 }
