@@ -10,7 +10,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
-	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 	"github.com/fluxscale/fluxscale/test/harness"
 )
@@ -71,21 +70,6 @@ func conditionIs(ctx context.Context, h *harness.Harness, policy, typ, want stri
 	}
 	got := string(c.Status) + "/" + c.Reason
 	return got == want, got + ": " + c.Message
-}
-
-// jobRanks returns the ranks the simulated Flux job id runs on (nil: not running).
-func jobRanks(t *testing.T, sim *simulated.Cluster, id uint64) flux.RankSet {
-	t.Helper()
-	st, err := sim.State(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, j := range st.Jobs {
-		if j.ID == simulated.F58(id) && j.State == flux.JobRun {
-			return j.Ranks
-		}
-	}
-	return nil
 }
 
 // noneKilled fails t if a shrink killed a simulated Flux job.

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,8 +62,17 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.PostHint(ctx, 4, 10*time.Minute, "next phase needs 4 nodes"); err != nil {
+	// The API server's SubjectAccessReview decides: the Role names only flux-sample.
+	var refused *harness.HintError
+	if _, err := app.ForPolicy("other-policy").PostHint(ctx, 4, time.Minute, ""); !errors.As(err, &refused) || refused.StatusCode != http.StatusForbidden {
+		t.Errorf("posting to a policy the Role does not name: %v, want 403 Forbidden", err)
+	}
+	posted, err := app.PostHint(ctx, 4, 10*time.Minute, "next phase needs 4 nodes")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if posted.Size != 4 || posted.Mode != v1alpha1.HintFloor {
+		t.Errorf("hint answer %+v, want size 4 mode Floor", posted)
 	}
 	in.WaitStatus(t, "online", "0-3", operatorBound)
 	step("hint 4: Flux online %s", status(t, in, "online"))
@@ -110,6 +121,9 @@ func TestSeedStoryOnTheRealOperator(t *testing.T) {
 	if out := mustFlux(t, in, "jobs", "-a", "-n", "-o", "{id} {result}"); strings.Contains(out, "CANCELED") || strings.Contains(out, "FAILED") {
 		t.Errorf("a job did not end normally:\n%s", out)
 	}
+	// Three hints accepted; 2 -> 4, 4 -> 3 and 3 -> 2.
+	waitEvents(t, h, "ScalingPolicy", "flux-sample",
+		map[string]int{v1alpha1.EventHintAccepted: 3, v1alpha1.EventSuccessfulRescale: 3})
 }
 
 // exampleRef targets the operator's example MiniCluster.

@@ -17,18 +17,9 @@ import (
 // returning on a queue change), never from the periodic poll.
 const slowPoll = 300
 
-// The MiniCluster flux-sample (STAND-IN operator) follows its Flux queue.
-func TestQueueDrivenMiniCluster(t *testing.T) {
-	h := harness.StartForTest(t, harness.Options{})
-	fx := h.StartFluxForTest(t, "flux-sample", harness.FluxOptions{Job: "flux-sample", MaxSize: 8})
-	ref, err := h.CreateMiniCluster(t.Context(), "flux-sample", 1, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	queueScenario(t, h, fx, ref, "flux-sample")
-}
-
-// A bare elastic Indexed Job follows its Flux queue the same way.
+// A bare elastic Indexed Job follows its Flux queue (simulated, served through the real
+// agent API; no operator is involved). The MiniCluster's queue test runs the real operator:
+// TestQueueDrivenOnTheRealOperator.
 func TestQueueDrivenIndexedJob(t *testing.T) {
 	h := harness.StartForTest(t, harness.Options{})
 	fx := h.StartFluxForTest(t, "work", harness.FluxOptions{Job: "work", MaxSize: 8})
