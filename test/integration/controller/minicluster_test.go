@@ -9,6 +9,7 @@ import (
 	"time"
 
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -121,8 +122,9 @@ func TestMiniClusterScaledThroughScaleUpToItsMaximum(t *testing.T) {
 
 	// Someone writes a size above the MiniCluster's maxSize; the operator refuses it. Once
 	// the Job has lagged spec.size for NotAppliedAfter (1 s) since the last scale, the
-	// controller reports it and puts back the size the Job runs. (Written sooner, the size
-	// reads as a shrink from 12 to 4 and is replaced without a report.)
+	// controller puts back the size the Job runs and says why in AbleToScale; nothing failed,
+	// so no Warning (issue 19, item 13). (Written sooner, the size reads as a shrink from 12
+	// to 4 and is replaced without a report.)
 	ctrltest.Eventually(t, 10*time.Second, "the grace after the last scale to pass", func(ctx context.Context) (bool, string) {
 		st, err := policyStatus(ctx, e, "mc-policy")
 		if err != nil || st.LastScaleTime == nil {
@@ -134,7 +136,7 @@ func TestMiniClusterScaledThroughScaleUpToItsMaximum(t *testing.T) {
 	if err := e.Client.Patch(t.Context(), &minicluster.MiniCluster{ObjectMeta: mc.ObjectMeta}, patch); err != nil {
 		t.Fatal(err)
 	}
-	ctrltest.Eventually(t, 30*time.Second, "SizeNotApplied reported and spec.size put back to 4", func(ctx context.Context) (bool, string) {
+	ctrltest.Eventually(t, 30*time.Second, "spec.size put back to 4, saying the operator refused 12", func(ctx context.Context) (bool, string) {
 		var got minicluster.MiniCluster
 		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(mc), &got); err != nil {
 			return false, err.Error()
@@ -147,8 +149,14 @@ func TestMiniClusterScaledThroughScaleUpToItsMaximum(t *testing.T) {
 		restored := slices.ContainsFunc(evs, func(ev eventsv1.Event) bool {
 			return ev.Reason == v1alpha1.EventSuccessfulRescale && strings.Contains(ev.Note, "refused spec.size 12")
 		})
-		return got.Spec.Size == 4 && n[v1alpha1.EventFailedRescale] == 1 && n[v1alpha1.EventSuccessfulRescale] == 2 && restored,
-			fmt.Sprintf("spec.size %d; events:\n%s", got.Spec.Size, describe(evs))
+		st, err := policyStatus(ctx, e, "mc-policy")
+		if err != nil {
+			return false, err.Error()
+		}
+		c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAbleToScale)
+		said := c != nil && c.Reason == v1alpha1.ReasonSucceededRescale && strings.Contains(c.Message, "above the MiniCluster's maximum size 4")
+		return got.Spec.Size == 4 && n[v1alpha1.EventFailedRescale] == 0 && n[v1alpha1.EventSuccessfulRescale] == 2 && restored && said,
+			fmt.Sprintf("spec.size %d; AbleToScale %+v; events:\n%s", got.Spec.Size, c, describe(evs))
 	})
 	if p, _ := jobParallelism(t.Context(), e, "flux-sample"); p != 4 {
 		t.Errorf("Job parallelism %d after the refused size, want 4", p)
