@@ -92,8 +92,14 @@ func hintsGone(old, st *v1alpha1.ScalingPolicyStatus, now time.Time) []eventReco
 func actionEvents(o *outcome) []eventRecord {
 	var out []eventRecord
 	if len(o.drained) > 0 {
-		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventDrainStarted, actionDrain,
-			fmt.Sprintf("Draining ranks %s before shrinking to %d; running jobs are left to finish", o.drained, o.decision.Desired)})
+		note := fmt.Sprintf("Draining ranks %s before shrinking to %d; running jobs are left to finish", o.drained, o.decision.Desired)
+		if o.target != nil && o.decision.Desired >= o.target.Current {
+			// An early drain: the size holds (a window), but the recommendations no longer
+			// need these ranks, so no new work lands on ranks about to be given back.
+			note = fmt.Sprintf("Draining ranks %s ahead of a shrink: the recommendations no longer need them, the size holds at %d for now; running jobs are left to finish",
+				o.drained, o.decision.Desired)
+		}
+		out = append(out, eventRecord{corev1.EventTypeNormal, v1alpha1.EventDrainStarted, actionDrain, note})
 	}
 	switch {
 	case o.releasedPassive:
