@@ -46,12 +46,11 @@ func NewPodExecRunner(cfg *rest.Config, target PodTarget) (*PodExecRunner, error
 	return &PodExecRunner{config: rest.CopyConfig(cfg), client: core.RESTClient(), target: target}, nil
 }
 
-// Run execs argv in the target container. It talks websocket first and falls back to SPDY
-// when the API server (or a proxy in between) cannot upgrade to websocket, as kubectl does.
-// The command's exit status comes back from the API server as a CodeExitError.
-func (r *PodExecRunner) Run(ctx context.Context, argv []string) (Result, error) {
+// executor prepares the exec of argv in the target container: websocket first, SPDY when
+// the API server (or a proxy in between) cannot upgrade to websocket, as kubectl does.
+func (r *PodExecRunner) executor(argv []string) (remotecommand.Executor, error) {
 	if len(argv) == 0 {
-		return Result{}, errors.New("no command to run")
+		return nil, errors.New("no command to run")
 	}
 	req := r.client.Post().Resource("pods").Namespace(r.target.Namespace).Name(r.target.Pod).
 		SubResource("exec").VersionedParams(&corev1.PodExecOptions{
@@ -62,19 +61,28 @@ func (r *PodExecRunner) Run(ctx context.Context, argv []string) (Result, error) 
 	}, scheme.ParameterCodec)
 	websocket, err := remotecommand.NewWebSocketExecutor(r.config, "GET", req.URL().String())
 	if err != nil {
-		return Result{}, fmt.Errorf("preparing websocket exec: %w", err)
+		return nil, fmt.Errorf("preparing websocket exec: %w", err)
 	}
 	spdy, err := remotecommand.NewSPDYExecutor(r.config, "POST", req.URL())
 	if err != nil {
-		return Result{}, fmt.Errorf("preparing SPDY exec: %w", err)
+		return nil, fmt.Errorf("preparing SPDY exec: %w", err)
 	}
 	executor, err := remotecommand.NewFallbackExecutor(websocket, spdy, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("preparing exec: %w", err)
+		return nil, fmt.Errorf("preparing exec: %w", err)
 	}
+	return executor, nil
+}
 
+// Run execs argv in the target container. The command's exit status comes back from the API
+// server as a CodeExitError.
+func (r *PodExecRunner) Run(ctx context.Context, argv []string) (Result, error) {
+	executor, err := r.executor(argv)
+	if err != nil {
+		return Result{}, err
+	}
 	stdout, stderr := newCappedBuffer(MaxOutputBytes), newCappedBuffer(MaxOutputBytes)
 	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
 	if ctxErr := ctx.Err(); ctxErr != nil {

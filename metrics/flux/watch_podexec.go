@@ -7,9 +7,6 @@ import (
 	"io"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
 )
@@ -22,29 +19,9 @@ var _ StreamRunner = (*PodExecRunner)(nil)
 // the API server went away): the last is an error. A command that outlives a cut exec
 // must end by itself: watch.py does at its next write.
 func (r *PodExecRunner) Stream(ctx context.Context, argv []string, stdout io.Writer) (Result, error) {
-	if len(argv) == 0 {
-		return Result{}, errors.New("no command to run")
-	}
-	req := r.client.Post().Resource("pods").Namespace(r.target.Namespace).Name(r.target.Pod).
-		SubResource("exec").VersionedParams(&corev1.PodExecOptions{
-		Container: r.target.Container,
-		Command:   argv,
-		Stdout:    true,
-		Stderr:    true,
-	}, scheme.ParameterCodec)
-	websocket, err := remotecommand.NewWebSocketExecutor(r.config, "GET", req.URL().String())
+	executor, err := r.executor(argv)
 	if err != nil {
-		return Result{}, fmt.Errorf("preparing websocket exec: %w", err)
-	}
-	spdy, err := remotecommand.NewSPDYExecutor(r.config, "POST", req.URL())
-	if err != nil {
-		return Result{}, fmt.Errorf("preparing SPDY exec: %w", err)
-	}
-	executor, err := remotecommand.NewFallbackExecutor(websocket, spdy, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
-	})
-	if err != nil {
-		return Result{}, fmt.Errorf("preparing exec: %w", err)
+		return Result{}, err
 	}
 	stderr := newCappedBuffer(stderrCap)
 	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
