@@ -34,23 +34,13 @@ func (k *KubeSources) execSource(sp *v1alpha1.ScalingPolicy, tgt *target.Info, s
 		// The operator names the container that runs the broker after the MiniCluster.
 		runner.miniCluster, runner.mountPath = tgt.Name, tgt.FluxMountPath
 	}
-	opts := flux.CLIOptions{Clock: clk}
-	if k.FluxReader == ReadCLI {
-		src.Flux = flux.NewCLI(runner, opts)
-	} else {
-		src.Flux = flux.NewPython(runner, opts)
+	c, err := flux.NewReader(k.FluxReader, runner, flux.CLIOptions{Clock: clk})
+	if err != nil {
+		return Source{}, fmt.Errorf("the controller's flux reader %w", err)
 	}
+	src.Flux = c
 	return src, nil
 }
-
-// How the Exec source reads Flux state (KubeSources.FluxReader).
-const (
-	// ReadPython runs one flux python program per read (the default): one interpreter
-	// start instead of three, about a third of the CPU on the lead broker's node.
-	ReadPython = "python"
-	// ReadCLI runs flux jobs, flux resource status and flux resource list.
-	ReadCLI = "cli"
-)
 
 // leadPodRunner runs flux in the pod with completion index 0 of a Job (Flux rank 0, the lead
 // broker), finding the pod again after a failure: pods are replaced, names change.

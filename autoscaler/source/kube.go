@@ -29,7 +29,8 @@ type KubeSources struct {
 	Pods PodUsageReader
 	// Clock stamps Flux state; default the real clock.
 	Clock clock.PassiveClock
-	// FluxReader is how the Exec source reads state: ReadPython (the default, "") or ReadCLI.
+	// FluxReader is how the Exec source reads state: flux.ReaderPython (the default, "") or
+	// flux.ReaderCLI.
 	FluxReader string
 }
 

@@ -48,7 +48,7 @@ func TestKubeSources(t *testing.T) {
 		name:       "exec with the CLI reader",
 		sp:         withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
 		tgt:        indexedJob(2),
-		reader:     ReadCLI,
+		reader:     flux.ReaderCLI,
 		wantClient: "*flux.CLI",
 	}, {
 		name:    "exec needs a job to find rank 0",

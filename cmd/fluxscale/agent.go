@@ -41,12 +41,6 @@ const (
 	watchPoll    = "poll"
 )
 
-// Readers of Flux state the agent can use (--reader).
-const (
-	readerPython = "python"
-	readerCLI    = "cli"
-)
-
 func runAgent(args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fluxscale agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -75,7 +69,7 @@ flags:
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "file holding the bearer token drain and undrain require (a mounted Secret; reread on every request); without it they are refused")
 	fs.StringVar(&cfg.fluxPath, "flux", "flux", "the flux command (looked up in PATH); not used with --mount-path")
 	fs.StringVar(&cfg.mountPath, "mount-path", "", "the MiniCluster's flux view mount path (e.g. /mnt/flux): run flux as the operator's entrypoint does")
-	fs.StringVar(&cfg.reader, "reader", readerPython, "how to read Flux state: python (one flux python program per read) or cli (three flux commands per read)")
+	fs.StringVar(&cfg.reader, "reader", flux.ReaderPython, "how to read Flux state: python (one flux python program per read) or cli (three flux commands per read)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -108,8 +102,8 @@ func (c agentConfig) validate() error {
 	if c.fluxPath == "" {
 		return errors.New("--flux must name the flux command")
 	}
-	if c.reader != readerPython && c.reader != readerCLI {
-		return fmt.Errorf("--reader %q: want %s or %s", c.reader, readerPython, readerCLI)
+	if err := flux.CheckReader(c.reader); err != nil {
+		return fmt.Errorf("--reader %w", err)
 	}
 	if c.watch != watchJournal && c.watch != watchPoll {
 		return fmt.Errorf("--watch %q: want %s or %s", c.watch, watchJournal, watchPoll)
@@ -133,10 +127,7 @@ func (c agentConfig) source() (flux.Client, func()) {
 		streamer = flux.MiniClusterStreamRunner{Pod: streamer, MountPath: c.mountPath, Where: where}
 		opts.Command = nil
 	}
-	var client flux.Client = flux.NewPython(runner, opts)
-	if c.reader == readerCLI {
-		client = flux.NewCLI(runner, opts)
-	}
+	client, _ := flux.NewReader(c.reader, runner, opts) // validate checked the name
 	if c.watch == watchPoll {
 		return client, func() {}
 	}

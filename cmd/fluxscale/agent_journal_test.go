@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr/funcr"
 
 	"github.com/fluxscale/fluxscale/metrics/agent"
+	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/liveflux"
 )
 
@@ -34,7 +35,7 @@ func TestAgentFollowsJournalsInMiniClusterLayout(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
 	cfg := agentConfig{interval: time.Second, readTimeout: 30 * time.Second, maxWait: time.Minute, fluxPath: "flux",
-		mountPath: mount, reader: readerPython, watch: watchJournal, resync: time.Minute}
+		mountPath: mount, reader: flux.ReaderPython, watch: watchJournal, resync: time.Minute}
 	// The agent says so if it falls back to polling: that would pass the test below too.
 	var logged strings.Builder
 	var mu sync.Mutex

@@ -41,7 +41,7 @@ func TestAgentServesFluxState(t *testing.T) {
 	cfg := agentConfig{interval: time.Hour, readTimeout: 30 * time.Second, maxWait: time.Minute, tokenFile: tokenFile, fluxPath: fluxPath,
 		// The stand-in replays recordings of the three CLI commands; it has no flux python
 		// to follow the journals with.
-		reader: readerCLI, watch: watchPoll, resync: time.Minute}
+		reader: flux.ReaderCLI, watch: watchPoll, resync: time.Minute}
 	go func() { served <- serveAgent(ctx, cfg, ln, logr.Discard()) }()
 
 	client, err := agent.NewClient("http://"+ln.Addr().String(), agent.ClientOptions{Token: "t0ken"})

@@ -27,6 +27,7 @@ import (
 	"github.com/fluxscale/fluxscale/autoscaler/hints"
 	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/metrics/podmetrics"
 )
 
@@ -40,7 +41,7 @@ type controllerFlags struct {
 	// watchNamespaces limits the manager's cache, and so every watch and cached read, to
 	// these namespaces; empty watches the whole cluster.
 	watchNamespaces []string
-	// fluxReader is how the Exec source reads Flux state: source.ReadPython or ReadCLI.
+	// fluxReader is how the Exec source reads Flux state: flux.ReaderPython or flux.ReaderCLI.
 	fluxReader string
 	log        *textlogger.Config
 }
@@ -58,7 +59,7 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	fs.StringVar(&f.hintKey, "hint-tls-key-file", "", "TLS private key of the hint API")
 	fs.StringVar(&f.hintAudience, "hint-audience", hints.DefaultAudience, "audience a hint poster's service account token must have")
 	watch := fs.String("watch-namespaces", "", "comma-separated namespaces whose ScalingPolicies and targets the controller watches; empty: all namespaces (needs cluster-wide RBAC)")
-	fs.StringVar(&f.fluxReader, "flux-reader", source.ReadPython, "how the Exec source reads Flux state: python (one flux python program per read) or cli (three flux commands, for a Flux without flux python)")
+	fs.StringVar(&f.fluxReader, "flux-reader", flux.ReaderPython, "how the Exec source reads Flux state: python (one flux python program per read) or cli (three flux commands, for a Flux without flux python)")
 	config.RegisterFlags(fs) // -kubeconfig, as controller-runtime reads it
 	f.log.AddFlags(fs)       // -v, -vmodule
 	err := fs.Parse(args)
@@ -71,8 +72,8 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
-	if f.fluxReader != source.ReadPython && f.fluxReader != source.ReadCLI {
-		return nil, fmt.Errorf("%w: -flux-reader %q: want %s or %s", errUsage, f.fluxReader, source.ReadPython, source.ReadCLI)
+	if err := flux.CheckReader(f.fluxReader); err != nil {
+		return nil, fmt.Errorf("%w: -flux-reader %v", errUsage, err)
 	}
 	if f.watchNamespaces, err = parseNamespaces(*watch); err != nil {
 		return nil, fmt.Errorf("%w: -watch-namespaces: %v", errUsage, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
@@ -31,7 +32,7 @@ func TestExecSourceReadsTheRankZeroPod(t *testing.T) {
 		return n == 4, fmt.Sprintf("running %d (%v)", n, err)
 	})
 	// The stand-in flux replays recordings of the three CLI commands, not the python program.
-	startController(t, e, &source.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper(), FluxReader: source.ReadCLI})
+	startController(t, e, &source.KubeSources{Config: e.Config, Reader: e.Client, Mapper: e.Client.RESTMapper(), FluxReader: flux.ReaderCLI})
 	sp := jobPolicy("exec-policy", "work", 1, 6)
 	sp.Spec.Flux = v1alpha1.FluxSource{Source: v1alpha1.SourceExec, Exec: &v1alpha1.ExecSource{Container: "flux"}}
 	if err := e.Client.Create(t.Context(), sp); err != nil {
