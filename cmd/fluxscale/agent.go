@@ -131,7 +131,8 @@ func (c agentConfig) source() (flux.Client, func()) {
 	if c.watch == watchPoll {
 		return client, func() {}
 	}
-	w := flux.NewJournalWatcher(client, streamer, flux.JournalOptions{Command: opts.Command, Resync: c.resync})
+	// The watcher program reads the state itself on its handle: no flux python per change.
+	w := flux.NewJournalWatcher(client, streamer, flux.JournalOptions{Command: opts.Command, Resync: c.resync, Reads: flux.JournalReadsProgram})
 	return w, w.Close
 }
 

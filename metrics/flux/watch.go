@@ -14,11 +14,33 @@ import (
 	"k8s.io/utils/clock"
 )
 
-// watchProgram is watch.py: it follows the job and resource journals and prints a line per
-// change. It ships inside the binary, so nothing is installed where Flux runs.
+// watchPy is watch.py: it follows the job and resource journals and prints a line per
+// change.
 //
 //go:embed watch.py
-var watchProgram string
+var watchPy string
+
+// watchProgram is the program a JournalWatcher runs: state.py as a library (its read_state,
+// for JournalReadsProgram) and watch.py. It ships inside the binary, so nothing is
+// installed where Flux runs.
+var watchProgram = "FLUXSCALE_LIBRARY = True\n" + stateProgram + "\n" + watchPy
+
+// JournalReads says who reads the state when the journals report a change.
+type JournalReads int
+
+const (
+	// JournalReadsClient reads through the watcher's Client at each (paced) change: one
+	// flux python per read with the Python client.
+	JournalReadsClient JournalReads = iota
+	// JournalReadsProgram has the watcher program read the state on its own handle (paced
+	// the same way) and send it in the stream: no new interpreter per change. The Client
+	// still drains and undrains.
+	JournalReadsProgram
+	// JournalTriggersOnly reads nothing: Watch returns a State carrying only the Version,
+	// for a caller that reads the state itself when told (the controller's Exec source,
+	// whose Reconcile reads once per trigger).
+	JournalTriggersOnly
+)
 
 // Exit statuses of watch.py for a journal it cannot follow.
 const (
@@ -53,6 +75,8 @@ type JournalOptions struct {
 	// every second; the burst keeps the few reads of an isolated change immediate.
 	MinReadInterval time.Duration
 	ReadBurst       int
+	// Reads says who reads the state on a change (default JournalReadsClient).
+	Reads JournalReads
 	// Clock drives the bounds (default the real clock).
 	Clock clock.WithTicker
 }
@@ -84,6 +108,8 @@ type JournalWatcher struct {
 	// tokens are the reads the bucket holds at tokensAt (see MinReadInterval).
 	tokens   float64
 	tokensAt time.Time
+	// state is the last state the program sent (JournalReadsProgram), Version set.
+	state State
 }
 
 var _ Watcher = (*JournalWatcher)(nil)
@@ -112,13 +138,18 @@ func NewJournalWatcher(c Client, r StreamRunner, opts JournalOptions) *JournalWa
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
+	mode := "lines"
+	if opts.Reads == JournalReadsProgram {
+		mode = "state"
+	}
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
 	argv := append(append([]string{}, opts.Command...), "python", "-c", watchProgram,
-		strconv.FormatFloat(opts.Heartbeat.Seconds(), 'f', -1, 64))
+		secs(opts.Heartbeat), mode, secs(opts.Resync), secs(opts.MinReadInterval), strconv.Itoa(opts.ReadBurst))
 	return &JournalWatcher{Client: c, runner: r, argv: argv, opts: opts, changed: make(chan struct{})}
 }
 
 // Watch returns the state once the journals report a change after since, or after Resync
-// without one. A broken stream is an error (once; the next Watch reconnects): the caller
+// without one (with JournalTriggersOnly, a State carrying only the Version). A broken stream is an error (once; the next Watch reconnects): the caller
 // holds what it has and retries with backoff. An error matching ErrJournalUnavailable
 // means the journals cannot be followed here: poll instead.
 func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error) {
@@ -137,8 +168,14 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 			w.startLocked()
 		}
 		version, live, changed := w.version, w.live, w.changed
+		st := w.state
 		w.mu.Unlock()
 		if live && version != since {
+			if w.opts.Reads == JournalReadsProgram {
+				// The program read it (paced on its side); live means it sent one.
+				return st, nil
+			}
+			// Paced: each return makes a read, here or by the caller.
 			if err := w.spaceRead(ctx); err != nil {
 				return State{}, err
 			}
@@ -146,6 +183,9 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 			w.mu.Lock()
 			version = w.version
 			w.mu.Unlock()
+			if w.opts.Reads == JournalTriggersOnly {
+				return State{Version: version}, nil
+			}
 			return w.read(ctx, version)
 		}
 		select {
@@ -158,6 +198,16 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 			}
 			if !live {
 				return State{}, fmt.Errorf("%w: the journal watcher was not ready after %v", ErrStreamStale, w.opts.Resync)
+			}
+			switch w.opts.Reads {
+			case JournalReadsProgram:
+				// The program reads again itself after Resync without a change.
+				w.mu.Lock()
+				st = w.state
+				w.mu.Unlock()
+				return st, nil
+			case JournalTriggersOnly:
+				return State{Version: version}, nil
 			}
 			return w.read(ctx, version)
 		}
@@ -235,7 +285,10 @@ func (w *JournalWatcher) startLocked() {
 
 func (w *JournalWatcher) stream(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	lines := &lineSplitter{line: w.line}
+	lines := &lineSplitter{line: w.line, max: maxWatchLine}
+	if w.opts.Reads == JournalReadsProgram {
+		lines.max = maxStateLine
+	}
 	res, err := w.runner.Stream(ctx, w.argv, lines)
 	err = streamEnd(res, err)
 	w.mu.Lock()
@@ -273,11 +326,16 @@ func lastLineBytes(b []byte) []byte {
 	return b
 }
 
-// line takes one line of the program: "ready N", "change N" or "alive N". N counts the
-// program's changes, so a jump between two lines says how many changes were folded.
+// line takes one line of the program: "ready N", "change N", "state N DOC" or "alive N". N
+// counts the program's changes, so a jump between two lines says how many were folded.
 func (w *JournalWatcher) line(text string) {
-	word, num, _ := strings.Cut(text, " ")
+	word, rest, _ := strings.Cut(text, " ")
+	num, doc, _ := strings.Cut(rest, " ")
 	n, err := strconv.ParseUint(num, 10, 64)
+	if word == "state" && err == nil {
+		w.stateLine(n, doc)
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lastLine = w.opts.Clock.Now()
@@ -298,21 +356,50 @@ func (w *JournalWatcher) line(text string) {
 	w.wakeLocked()
 }
 
+// stateLine takes a state the program read after its change n. A resync read of unchanged
+// state (same n) replaces the state kept, without waking a Watch.
+func (w *JournalWatcher) stateLine(n uint64, doc string) {
+	st, err := parseProgramState([]byte(doc))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.opts.Clock.Now()
+	w.lastLine = now
+	version := w.base + n
+	if err != nil || version < w.version || (version == w.version && !w.live) {
+		// Not a state we can read, or older than the one kept: liveness only.
+		return
+	}
+	st.ObservedAt, st.Version = now, version
+	w.state = st
+	if version == w.version && w.live {
+		return
+	}
+	// The first state of a stream also says the journals are followed.
+	w.live, w.version = true, version
+	w.wakeLocked()
+}
+
 func (w *JournalWatcher) wakeLocked() {
 	close(w.changed)
 	w.changed = make(chan struct{})
 }
 
 // lineSplitter is the stream's stdout: it hands over each complete line and keeps a partial
-// one for the next write. A line longer than maxWatchLine is dropped, not buffered.
+// one for the next write. A line longer than max is dropped, not buffered.
 type lineSplitter struct {
 	line    func(string)
+	max     int
 	partial []byte
-	// long is true while the current line has passed maxWatchLine.
+	// long is true while the current line has passed max.
 	long bool
 }
 
-const maxWatchLine = 256
+const (
+	// maxWatchLine bounds a line without a state.
+	maxWatchLine = 256
+	// maxStateLine bounds a state line: a state of 100,000 jobs is about 10 MiB.
+	maxStateLine = 64 << 20
+)
 
 func (s *lineSplitter) Write(p []byte) (int, error) {
 	n := len(p)
@@ -322,7 +409,7 @@ func (s *lineSplitter) Write(p []byte) (int, error) {
 		if i >= 0 {
 			chunk = p[:i]
 		}
-		if !s.long && len(s.partial)+len(chunk) <= maxWatchLine {
+		if !s.long && len(s.partial)+len(chunk) <= s.max {
 			s.partial = append(s.partial, chunk...)
 		} else {
 			s.long = true

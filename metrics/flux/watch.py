@@ -1,13 +1,21 @@
 # Follows Flux's job and resource journals for fluxscale (metrics/flux, the journal watcher).
-# Run as `flux python -c PROGRAM [HEARTBEAT_SECONDS]` by the instance owner: it writes one
-# line per change that matters to sizing and never exits on its own while the broker lives.
+# Run as `flux python -c PROGRAM HEARTBEAT MODE RESYNC MIN_READ_INTERVAL READ_BURST` by the
+# instance owner, with state.py's text before this one (its read_state is used here): it
+# writes one line per change that matters to sizing and never exits on its own while the
+# broker lives.
 #
-# Lines (each "WORD VERSION", VERSION counting up from 1):
-#   ready N   both journals are followed; N covers everything before
+# Lines (each "WORD VERSION", VERSION counting the changes since the program started):
+#   ready N   both journals are followed; N covers everything before      (MODE lines)
 #   change N  a job entered or left SCHED/RUN, a priority or urgency changed, or a rank went
-#             online/offline/drained/undrained
-#   alive N   nothing changed for HEARTBEAT_SECONDS and the broker answered a ping: the
+#             online/offline/drained/undrained                             (MODE lines)
+#   state N DOC  the program read the state itself (read_state, as JSON) after change N,
+#             or at the start (the first state line says the journals are followed), or
+#             RESYNC seconds after the last read without a change          (MODE state)
+#   alive N   nothing changed for HEARTBEAT seconds and the broker answered a ping: the
 #             stream is not stale
+# In MODE state the reads are paced as a token bucket: READ_BURST at once, refilled one per
+# MIN_READ_INTERVAL seconds; a change that finds no token waits for one and folds with the
+# changes after it. A read costs no new interpreter: it is three RPCs on this handle.
 # While a line is unread (stdout blocked) later changes fold into the next line, so a burst
 # of submits costs the reader one line, not one per job.
 #
@@ -16,6 +24,7 @@ import errno
 import os
 import sys
 import threading
+import time
 
 EXIT_NOT_OWNER = 3
 EXIT_NO_JOURNAL = 4
@@ -37,42 +46,94 @@ JOB_EVENTS = {
     "jobspec-update", "resource-update",
 }
 
+# Which pending line survives when another comes before it is written: the higher rank,
+# and a newer state over an older one. A heartbeat never replaces anything.
+RANK = {"alive": 0, "change": 1, "state": 2, "ready": 3}
+
 
 class Lines:
-    """Writes the latest version on a thread of its own, so a blocked stdout holds only that
+    """Writes the latest line on a thread of its own, so a blocked stdout holds only that
     thread while the reactor keeps folding changes into the next line."""
 
     def __init__(self):
         self.cond = threading.Condition()
-        self.version = 0
-        self.word = None
+        self.pending = None  # (word, version, payload)
         threading.Thread(target=self.run, daemon=True).start()
 
-    def bump(self, word):
+    def put(self, word, version, payload=""):
         with self.cond:
-            self.version += 1
-            # A change outranks a heartbeat; "ready" outranks both while unread.
-            if self.word != "ready" and not (word == "alive" and self.word == "change"):
-                self.word = word
+            p = self.pending
+            if p is None or RANK[word] >= RANK[p[0]]:
+                self.pending = (word, version, payload)
+            elif word != "alive" and p[0] == "ready":
+                # "ready N" covers everything before N: it takes the newer version.
+                self.pending = (p[0], version, p[2])
             self.cond.notify()
 
     def run(self):
         try:
             while True:
                 with self.cond:
-                    while self.word is None:
+                    while self.pending is None:
                         self.cond.wait()
-                    line = f"{self.word} {self.version}\n"
-                    self.word = None
-                sys.stdout.write(line)
+                    word, version, payload = self.pending
+                    self.pending = None
+                line = f"{word} {version}"
+                if payload:
+                    line += " " + payload
+                sys.stdout.write(line + "\n")
                 sys.stdout.flush()
         except OSError:
             # The reader went away: nobody is left to tell.
             os._exit(1)
 
 
+class Reader:
+    """Reads the state on the reactor (MODE state) after changes, paced as a token bucket."""
+
+    def __init__(self, h, lines, changes, resync, interval, burst):
+        self.h, self.lines, self.changes = h, lines, changes
+        self.resync, self.interval, self.burst = resync, interval, burst
+        self.tokens, self.at = float(burst), time.monotonic()
+        self.last_read = 0.0
+        self.scheduled = False
+        self.timer = h.timer_watcher_create(0, self.fire)
+
+    def want(self):
+        if self.scheduled:
+            return  # the read to come folds this change in
+        self.scheduled = True
+        self.refill()
+        delay = 0.0 if self.tokens >= 1 else (1 - self.tokens) * self.interval
+        self.timer.reset(after=delay, repeat=0)
+
+    def refill(self):
+        now = time.monotonic()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.at) / self.interval)
+        self.at = now
+
+    def fire(self, *_):
+        self.scheduled = False
+        self.refill()
+        self.tokens -= 1
+        # The version of the read is the changes seen when it starts: a change the read
+        # may have missed is counted after it and makes another read.
+        version = self.changes[0]
+        doc = read_state(self.h)  # noqa: F821 (state.py's, run before this text)
+        self.last_read = time.monotonic()
+        self.lines.put("state", version, json.dumps(doc, separators=(",", ":")))  # noqa: F821
+
+    def maybe_resync(self):
+        if not self.scheduled and time.monotonic() - self.last_read >= self.resync:
+            self.want()
+
+
 def main():
     heartbeat = float(sys.argv[1]) if len(sys.argv) > 1 else 30.0
+    mode = sys.argv[2] if len(sys.argv) > 2 else "lines"
+    resync = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
+    interval = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
+    burst = int(sys.argv[5]) if len(sys.argv) > 5 else 3
     h = flux.Flux()
     owner = int(h.attr_get("security.owner"))
     if owner != os.getuid():
@@ -80,11 +141,17 @@ def main():
               "journals need owner credentials; run as the broker's user", file=sys.stderr)
         sys.exit(EXIT_NOT_OWNER)
     lines = Lines()
+    changes = [0]
     quiet = [True]
+    reader = Reader(h, lines, changes, resync, interval, burst) if mode == "state" else None
 
     def change():
         quiet[0] = False
-        lines.bump("change")
+        changes[0] += 1
+        if reader:
+            reader.want()
+        else:
+            lines.put("change", changes[0])
 
     def on_job(ev):
         if ev is None:
@@ -101,7 +168,11 @@ def main():
             # The end of the resource history: both streams are now live. The history
             # itself (restart, online, resource-define) is in the first state read.
             ready[0] = True
-            lines.bump("ready")
+            changes[0] += 1
+            if reader:
+                reader.want()
+            else:
+                lines.put("ready", changes[0])
         elif ready[0]:
             change()
 
@@ -110,8 +181,10 @@ def main():
         # connection, so without this the program would outlive the broker.
         future.get()
         if quiet[0]:
-            lines.bump("alive")
+            lines.put("alive", changes[0])
         quiet[0] = True
+        if reader and ready[0]:
+            reader.maybe_resync()
 
     def on_tick(*_):
         h.rpc("broker.ping", {}).then(on_pong)

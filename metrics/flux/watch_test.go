@@ -154,7 +154,7 @@ func waitForWaiter(t *testing.T, clk *clocktesting.FakeClock) {
 
 func TestLineSplitter(t *testing.T) {
 	var got []string
-	s := &lineSplitter{line: func(l string) { got = append(got, l) }}
+	s := &lineSplitter{line: func(l string) { got = append(got, l) }, max: maxWatchLine}
 	for _, p := range []string{"ready 1\nchan", "ge 2\n", strings.Repeat("x", 300), "\nalive 3\n"} {
 		if n, err := s.Write([]byte(p)); n != len(p) || err != nil {
 			t.Fatalf("Write(%q) = %d, %v", p, n, err)
@@ -200,5 +200,107 @@ func TestJournalWatcherSpacesReads(t *testing.T) {
 	clk.Step(time.Millisecond)
 	if st := <-got; st.Version != 3 || client.reads.Load() != 2 {
 		t.Errorf("Watch = version %d after %d reads, want version 3 after 2", st.Version, client.reads.Load())
+	}
+}
+
+// stateDoc is a state line's document: n held jobs on 2 idle ranks.
+func stateDoc(held int) string {
+	var jobs []string
+	for i := range held {
+		jobs = append(jobs, `{"jobid":"f`+itoa(i+1)+`","state":"SCHED","ntasks":1,"ncores":1,"priority":0,"urgency":0}`)
+	}
+	return `{"jobs":[` + strings.Join(jobs, ",") + `],"status":{"all":"0-1","offline":"","draining":"","drained":"","reasons":{}},` +
+		`"list":{"free":{"ranks":"0-1","nnodes":2,"ncores":4},"allocated":{"ranks":"","nnodes":0,"ncores":0},"down":{"ranks":"","nnodes":0,"ncores":0}}}`
+}
+
+// TestJournalWatcherProgramReads: with JournalReadsProgram, Watch returns the states the
+// program sends and never reads through the Client; the newest state of a burst wins.
+func TestJournalWatcherProgramReads(t *testing.T) {
+	stream := &fakeStream{lines: []string{
+		"state 1 " + stateDoc(0), "alive 1", "state 3 " + stateDoc(1), "state 2 " + stateDoc(5), "state 700 " + stateDoc(2),
+	}, hang: true, written: make(chan struct{})}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{Reads: JournalReadsProgram})
+	defer w.Close()
+	st, err := w.Watch(t.Context(), 0) // starts the stream
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-stream.written
+	if st.Version != 700 {
+		if st, err = w.Watch(t.Context(), st.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.Version != 700 || st.Counts.Held != 2 || st.Nodes.Free != 2 || !st.PerRank {
+		t.Errorf("Watch = version %d, %d held, %d free; want version 700, 2 held (the newest state), 2 free", st.Version, st.Counts.Held, st.Nodes.Free)
+	}
+	if n := client.reads.Load(); n != 0 {
+		t.Errorf("%d reads through the Client, want 0: the program reads", n)
+	}
+}
+
+// TestJournalWatcherProgramResync: a resync state (the same version) replaces the state kept
+// without waking a Watch; at Resync, Watch returns it.
+func TestJournalWatcherProgramResync(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{lines: []string{"state 1 " + stateDoc(0)}, hang: true}
+	w := NewJournalWatcher(&fakeStateClient{}, stream, JournalOptions{Reads: JournalReadsProgram, Clock: clk, StaleAfter: time.Hour})
+	defer w.Close()
+	if _, err := w.Watch(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan State, 1)
+	go func() { st, _ := w.Watch(t.Context(), 1); got <- st }()
+	waitForWaiter(t, clk)
+	w.line("state 1 " + stateDoc(3))
+	select {
+	case st := <-got:
+		t.Fatalf("a resync state of the same version woke Watch (version %d)", st.Version)
+	default:
+	}
+	clk.Step(60 * time.Second)
+	if st := <-got; st.Version != 1 || st.Counts.Held != 3 {
+		t.Errorf("Watch at resync = version %d with %d held, want version 1 with 3 (the resync's state)", st.Version, st.Counts.Held)
+	}
+}
+
+// TestJournalWatcherTriggersOnly: with JournalTriggersOnly, Watch returns the version of
+// the lines folded so far and reads nothing.
+func TestJournalWatcherTriggersOnly(t *testing.T) {
+	lines := []string{"ready 1"}
+	for n := 2; n <= 1001; n++ {
+		lines = append(lines, "change "+itoa(n))
+	}
+	stream := &fakeStream{lines: lines, hang: true, written: make(chan struct{})}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{Reads: JournalTriggersOnly})
+	defer w.Close()
+	st, err := w.Watch(t.Context(), 0) // starts the stream
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-stream.written
+	if st.Version != 1001 {
+		if st, err = w.Watch(t.Context(), st.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.Version != 1001 || client.reads.Load() != 0 {
+		t.Errorf("Watch = version %d after %d reads, want version 1001 (1,001 lines, at most two triggers) after none", st.Version, client.reads.Load())
+	}
+}
+
+// TestWatchProgramCarriesStateReader: the program the watcher runs is state.py as a library
+// followed by watch.py, and passes the mode and pacing.
+func TestWatchProgramCarriesStateReader(t *testing.T) {
+	w := NewJournalWatcher(&fakeStateClient{}, &fakeStream{}, JournalOptions{Reads: JournalReadsProgram, Resync: 90 * time.Second,
+		MinReadInterval: 500 * time.Millisecond, ReadBurst: 2, Heartbeat: 10 * time.Second})
+	prog := w.argv[3]
+	if !strings.HasPrefix(prog, "FLUXSCALE_LIBRARY = True\n") || !strings.Contains(prog, "def read_state(h)") || !strings.HasSuffix(prog, "main()\n") {
+		t.Errorf("program does not start with the library marker, hold read_state and end with watch.py's main()")
+	}
+	if got, want := w.argv[4:], []string{"10", "state", "90", "0.5", "2"}; !slices.Equal(got, want) {
+		t.Errorf("program arguments %q, want %q", got, want)
 	}
 }

@@ -17,6 +17,8 @@ import (
 const (
 	modePoll    = "poll"
 	modeJournal = "journal"
+	// modeJournalState: the watcher program reads and sends the state (the agent's default).
+	modeJournalState = "journal-state"
 )
 
 // liveAgent is an agent server over a live instance, served over HTTP, with a client.
@@ -31,8 +33,12 @@ func startAgent(tb testing.TB, in *liveflux.Instance, mode string) *liveAgent {
 	opts := flux.CLIOptions{Command: []string{in.Flux()}}
 	var source flux.Client = flux.NewPython(flux.LocalRunner{Env: in.Env()}, opts)
 	closeSource := func() {}
-	if mode == modeJournal {
-		w := flux.NewJournalWatcher(source, flux.LocalStreamRunner{Env: in.Env()}, flux.JournalOptions{Command: opts.Command})
+	if mode == modeJournal || mode == modeJournalState {
+		jo := flux.JournalOptions{Command: opts.Command}
+		if mode == modeJournalState {
+			jo.Reads = flux.JournalReadsProgram
+		}
+		w := flux.NewJournalWatcher(source, flux.LocalStreamRunner{Env: in.Env()}, jo)
 		source, closeSource = w, w.Close
 	}
 	srv, err := agent.NewServer(agent.Options{Source: source, Interval: time.Second})
@@ -110,7 +116,7 @@ func submitDelays(tb testing.TB, in *liveflux.Instance, a *liveAgent, n int, pac
 // is submitted and when a rank is drained.
 func TestAgentJournalLongPoll(t *testing.T) {
 	in := liveflux.Start(t, liveflux.Options{Size: 2})
-	a := startAgent(t, in, modeJournal)
+	a := startAgent(t, in, modeJournalState)
 	delays := submitDelays(t, in, a, 3, 1500*time.Millisecond)
 	t.Logf("long-poll delay after flux submit: %v", delays)
 	st := a.watchUntil(t, 0, "a state", func(flux.State) bool { return true })
@@ -128,7 +134,7 @@ func BenchmarkAgentCPU(b *testing.B) {
 	window := 30 * time.Second
 	for b.Loop() {
 		cores := map[string]float64{}
-		for _, mode := range []string{modePoll, modeJournal} {
+		for _, mode := range []string{modePoll, modeJournal, modeJournalState} {
 			for _, load := range []string{"idle", "busy"} {
 				in := liveflux.Start(b, liveflux.Options{Size: 2})
 				if load == "busy" {
@@ -169,6 +175,7 @@ func BenchmarkAgentCPU(b *testing.B) {
 		}
 		for _, load := range []string{"idle", "busy"} {
 			b.ReportMetric(cores[modePoll+"-"+load]/max(cores[modeJournal+"-"+load], 1e-9), "poll/journal-"+load)
+			b.ReportMetric(cores[modeJournal+"-"+load]/max(cores[modeJournalState+"-"+load], 1e-9), "journal/journal-state-"+load)
 		}
 	}
 }
