@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -39,7 +40,30 @@ func (k *KubeSources) execSource(sp *v1alpha1.ScalingPolicy, tgt *target.Info, s
 		return Source{}, fmt.Errorf("the controller's flux reader %w", err)
 	}
 	src.Flux = c
+	if k.FluxWatch == WatchStream {
+		// One long-lived exec follows Flux's journals; each line is only a trigger (the
+		// feeder enqueues the policy, Reconcile reads once). When the stream breaks the
+		// feeder backs off and reconnects, while the poll interval keeps reading.
+		src.Watcher = flux.NewJournalWatcher(c, runner, flux.JournalOptions{Reads: flux.JournalTriggersOnly})
+	}
 	return src, nil
+}
+
+// How the Exec source learns of changes (KubeSources.FluxWatch).
+const (
+	// WatchPoll reads Flux only at the poll interval (and on other triggers).
+	WatchPoll = "poll"
+	// WatchStream also follows Flux's journals through one long-lived pods/exec per policy.
+	WatchStream = "stream"
+)
+
+// CheckWatch says what is wrong with a -flux-watch value ("" is WatchPoll).
+func CheckWatch(w string) error {
+	switch w {
+	case "", WatchPoll, WatchStream:
+		return nil
+	}
+	return fmt.Errorf("%q: want %s or %s", w, WatchStream, WatchPoll)
 }
 
 // leadPodRunner runs flux in the pod with completion index 0 of a Job (Flux rank 0, the lead
@@ -57,8 +81,31 @@ type leadPodRunner struct {
 	miniCluster string
 	mountPath   string
 
-	mu     sync.Mutex
-	runner flux.Runner
+	mu       sync.Mutex
+	runner   flux.Runner
+	streamer flux.StreamRunner
+}
+
+var _ flux.StreamRunner = (*leadPodRunner)(nil)
+
+// Stream runs argv in the lead pod as one long-lived exec; a failed stream finds the pod
+// again next time (the pod may have been replaced).
+func (l *leadPodRunner) Stream(ctx context.Context, argv []string, stdout io.Writer) (flux.Result, error) {
+	if _, err := l.current(ctx); err != nil {
+		return flux.Result{}, err
+	}
+	l.mu.Lock()
+	streamer := l.streamer
+	l.mu.Unlock()
+	res, err := streamer.Stream(ctx, argv, stdout)
+	if err != nil {
+		l.mu.Lock()
+		if l.streamer == streamer {
+			l.runner, l.streamer = nil, nil
+		}
+		l.mu.Unlock()
+	}
+	return res, err
 }
 
 // Run runs argv in the lead pod.
@@ -96,15 +143,23 @@ func (l *leadPodRunner) current(ctx context.Context) (flux.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.runner = r
+	l.runner, l.streamer = r, plainStream{r}
 	if l.miniCluster != "" {
 		where := fmt.Sprintf("pod %s/%s", l.namespace, pod.Name)
 		if container != "" {
 			where += fmt.Sprintf(" container %q", container)
 		}
 		l.runner = flux.MiniClusterRunner{Pod: r, MountPath: l.mountPath, Where: where}
+		l.streamer = flux.MiniClusterStreamRunner{Pod: r, MountPath: l.mountPath, Where: where}
 	}
 	return l.runner, nil
+}
+
+// plainStream streams argv as it is (a bare Indexed Job's pod: flux on the PATH).
+type plainStream struct{ r *flux.PodExecRunner }
+
+func (p plainStream) Stream(ctx context.Context, argv []string, stdout io.Writer) (flux.Result, error) {
+	return p.r.Stream(ctx, argv, stdout)
 }
 
 func hasContainer(pod *corev1.Pod, name string) bool {

@@ -32,6 +32,9 @@ type KubeSources struct {
 	// FluxReader is how the Exec source reads state: flux.ReaderPython (the default, "") or
 	// flux.ReaderCLI.
 	FluxReader string
+	// FluxWatch is how the Exec source learns of changes: WatchPoll (the default, "") or
+	// WatchStream (follow Flux's journals through one long-lived pods/exec per policy).
+	FluxWatch string
 }
 
 var _ Factory = (*KubeSources)(nil)

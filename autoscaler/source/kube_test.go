@@ -39,7 +39,15 @@ func TestKubeSources(t *testing.T) {
 		wantWatcher bool
 		wantErr     string
 		reader      string
+		watch       string
 	}{{
+		name:        "exec streaming Flux's journals",
+		sp:          withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
+		tgt:         indexedJob(2),
+		watch:       WatchStream,
+		wantClient:  "*flux.Python",
+		wantWatcher: true,
+	}, {
 		name:       "exec against an indexed job",
 		sp:         withSource(makeScalingPolicy("p", ns).Obj(), v1alpha1.FluxSource{Source: v1alpha1.SourceExec}),
 		tgt:        indexedJob(2),
@@ -79,7 +87,7 @@ func TestKubeSources(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fakeClient(t, secret)
-			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: meta.NewDefaultRESTMapper(nil), FluxReader: tc.reader}
+			k := &KubeSources{Config: &rest.Config{Host: "https://127.0.0.1:1"}, Reader: c, Mapper: meta.NewDefaultRESTMapper(nil), FluxReader: tc.reader, FluxWatch: tc.watch}
 			src, err := k.NewSource(context.Background(), tc.sp, tc.tgt)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -99,6 +107,7 @@ func TestKubeSources(t *testing.T) {
 			case *agent.Client:
 				got = "*agent.Client"
 			}
+			defer closeSource(src)
 			if got != tc.wantClient || (src.Watcher != nil) != tc.wantWatcher {
 				t.Errorf("source %T (watcher %v), want %s (watcher %v)", src.Flux, src.Watcher != nil, tc.wantClient, tc.wantWatcher)
 			}

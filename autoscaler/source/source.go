@@ -129,7 +129,14 @@ func (c *Cache) Forget(key types.NamespacedName) {
 	}
 }
 
-func closeSource(s Source) { closeClient(s.Flux) }
+func closeSource(s Source) {
+	closeClient(s.Flux)
+	// A journal stream (the Exec source's) runs until closed: its exec must not outlive
+	// the policy or its spec generation.
+	if w, ok := s.Watcher.(interface{ Close() }); ok {
+		w.Close()
+	}
+}
 
 func closeClient(c flux.Client) {
 	if cl, ok := c.(io.Closer); ok {

@@ -43,7 +43,9 @@ type controllerFlags struct {
 	watchNamespaces []string
 	// fluxReader is how the Exec source reads Flux state: flux.ReaderPython or flux.ReaderCLI.
 	fluxReader string
-	log        *textlogger.Config
+	// fluxWatch is how the Exec source learns of changes: source.WatchPoll or WatchStream.
+	fluxWatch string
+	log       *textlogger.Config
 }
 
 func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, error) {
@@ -60,6 +62,7 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	fs.StringVar(&f.hintAudience, "hint-audience", hints.DefaultAudience, "audience a hint poster's service account token must have")
 	watch := fs.String("watch-namespaces", "", "comma-separated namespaces whose ScalingPolicies and targets the controller watches; empty: all namespaces (needs cluster-wide RBAC)")
 	fs.StringVar(&f.fluxReader, "flux-reader", flux.ReaderPython, "how the Exec source reads Flux state: python (one flux python program per read) or cli (three flux commands, for a Flux without flux python)")
+	fs.StringVar(&f.fluxWatch, "flux-watch", source.WatchPoll, "how the Exec source learns of Flux changes: poll (read at each policy's poll interval) or stream (also follow Flux's journals through one long-lived pods/exec into the lead broker's pod; each change triggers a reconcile, which reads once; a broken stream reconnects with backoff while polling goes on)")
 	config.RegisterFlags(fs) // -kubeconfig, as controller-runtime reads it
 	f.log.AddFlags(fs)       // -v, -vmodule
 	err := fs.Parse(args)
@@ -74,6 +77,9 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	}
 	if err := flux.CheckReader(f.fluxReader); err != nil {
 		return nil, fmt.Errorf("%w: -flux-reader %v", errUsage, err)
+	}
+	if err := source.CheckWatch(f.fluxWatch); err != nil {
+		return nil, fmt.Errorf("%w: -flux-watch %v", errUsage, err)
 	}
 	if f.watchNamespaces, err = parseNamespaces(*watch); err != nil {
 		return nil, fmt.Errorf("%w: -watch-namespaces: %v", errUsage, err)
@@ -166,7 +172,8 @@ func runController(args []string, _, stderr io.Writer) error {
 	opts := autoscaler.Options{
 		Sources: &source.KubeSources{
 			Config: cfg, Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(), FluxReader: f.fluxReader,
-			Pods: podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
+			FluxWatch: f.fluxWatch,
+			Pods:      podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
 		},
 		Metrics: m,
 		Clock:   clock.RealClock{},

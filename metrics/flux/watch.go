@@ -108,6 +108,8 @@ type JournalWatcher struct {
 	// tokens are the reads the bucket holds at tokensAt (see MinReadInterval).
 	tokens   float64
 	tokensAt time.Time
+	// closed is set by Close: no stream starts again.
+	closed bool
 	// state is the last state the program sent (JournalReadsProgram), Version set.
 	state State
 }
@@ -163,6 +165,10 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 			w.err = nil
 			w.mu.Unlock()
 			return State{}, err
+		}
+		if w.closed {
+			w.mu.Unlock()
+			return State{}, errors.New("journal watcher closed")
 		}
 		if w.cancel == nil {
 			w.startLocked()
@@ -264,9 +270,10 @@ func (w *JournalWatcher) checkFresh() error {
 	return nil
 }
 
-// Close stops the stream and waits for it to end.
+// Close stops the stream and waits for it to end; a later Watch fails and starts none.
 func (w *JournalWatcher) Close() {
 	w.mu.Lock()
+	w.closed = true
 	cancel, done := w.cancel, w.done
 	w.mu.Unlock()
 	if cancel != nil {

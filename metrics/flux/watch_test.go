@@ -304,3 +304,20 @@ func TestWatchProgramCarriesStateReader(t *testing.T) {
 		t.Errorf("program arguments %q, want %q", got, want)
 	}
 }
+
+// TestJournalWatcherClosedStartsNothing: after Close, Watch fails and no stream starts, so
+// a Watch still in flight when its policy went away cannot leave an exec running.
+func TestJournalWatcherClosedStartsNothing(t *testing.T) {
+	stream := &fakeStream{lines: []string{"ready 1"}, hang: true}
+	w := NewJournalWatcher(&fakeStateClient{}, stream, JournalOptions{Reads: JournalTriggersOnly})
+	if _, err := w.Watch(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, err := w.Watch(t.Context(), 1); err == nil {
+		t.Error("Watch after Close succeeded, want an error")
+	}
+	if n := stream.starts.Load(); n != 1 {
+		t.Errorf("%d streams started, want 1", n)
+	}
+}
