@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -24,6 +25,10 @@ const (
 	// minWatchInterval paces a source that returns unchanged state at once, so a buggy
 	// source cannot spin a core.
 	minWatchInterval = 100 * time.Millisecond
+	// unavailableRetry is how long a feeder waits after its source said it cannot stream
+	// here at all (flux.ErrJournalUnavailable: not the instance owner, an old Flux): the
+	// policy is read by polling meanwhile, and a retry only costs one exec.
+	unavailableRetry = 10 * time.Minute
 )
 
 // Feeders run one long-poll goroutine per policy whose Source can Watch. Like an informer, a
@@ -144,6 +149,10 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watc
 			return
 		case err != nil && bounded:
 			continue // our own bound passed without a change
+		case errors.Is(err, flux.ErrJournalUnavailable):
+			logger.Info("Flux's journals cannot be followed here; the policy is read by polling", "reason", err.Error(), "retryIn", unavailableRetry.String())
+			f.wait(ctx, unavailableRetry)
+			continue
 		case err != nil:
 			logger.V(1).Info("Flux watch failed; backing off", "error", err.Error())
 			f.wait(ctx, b.NextBackOff())

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,5 +113,48 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 	}
 	if len(events) != 0 {
 		t.Errorf("%d extra events", len(events))
+	}
+}
+
+// TestFeederWaitsLongWhenStreamingIsUnavailable: a source that cannot stream here at all
+// (flux.ErrJournalUnavailable) is tried again only after unavailableRetry, not at the
+// backoff's pace; no event is sent, so the policy goes on at its poll interval.
+func TestFeederWaitsLongWhenStreamingIsUnavailable(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	events := make(chan event.GenericEvent, 10)
+	f := NewFeeders(clk, events, NewTriggers())
+	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
+	key := types.NamespacedName{Namespace: ns, Name: "p"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- f.Start(ctx) }()
+	f.Ensure(key, "uid", 1, w, 0)
+
+	<-w.asked
+	w.replies <- watchReply{err: fmt.Errorf("%w: not the instance owner", flux.ErrJournalUnavailable)}
+	if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		return clk.HasWaiters(), nil
+	}); err != nil {
+		t.Fatal("the feeder did not wait on the clock")
+	}
+	clk.Step(unavailableRetry - time.Second) // past any backoff, short of the retry
+	select {
+	case <-w.asked:
+		t.Fatal("watched again before unavailableRetry")
+	case <-time.After(50 * time.Millisecond):
+	}
+	clk.Step(time.Second)
+	select {
+	case <-w.asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no new Watch after unavailableRetry")
+	}
+	f.Stop(key)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 0 {
+		t.Errorf("%d events from a source that cannot stream, want 0", len(events))
 	}
 }
