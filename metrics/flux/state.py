@@ -12,8 +12,12 @@ import flux
 from flux.job import JobInfo, JobList
 from flux.resource import resource_list, resource_status
 
-# The same keys and omissions as `flux jobs --json`, so one parser reads both.
-KEYS = ("state", "nnodes", "ntasks", "ncores", "ranks", "priority", "urgency")
+# The same keys and omissions as `flux jobs --json`, so one parser reads both. duration is
+# the time limit the job asked for (0: none); expiration is when a running job's limit ends
+# (Unix seconds; left out while 0).
+KEYS = (
+    "state", "nnodes", "ntasks", "ncores", "ranks", "priority", "urgency", "duration", "expiration",
+)
 
 
 def read_state(h):
