@@ -90,6 +90,9 @@ const (
 	EventDrainCompleted    = "DrainCompleted"
 	EventDrainCanceled     = "DrainCanceled"
 	EventHintAccepted      = "HintAccepted"
+	// EventHintRejected: an authorized caller's hint was refused (hints disabled, a bad
+	// body or size, too many hints); the note says why and what to do, as the answer did.
+	EventHintRejected = "HintRejected"
 	// EventHintExpired: a hint on record reached its expiry.
 	EventHintExpired = "HintExpired"
 	// EventHintRemoved: a hint left the record before its expiry (deleted, or replaced by a

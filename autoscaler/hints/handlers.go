@@ -83,7 +83,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// post records a hint, or tells the policy's owner, in a Warning event, why an authorized
+// caller's hint was refused: the caller got the same reason in its answer, the owner had no
+// way to see it. Callers that are not authorized leave no event: anyone could make them.
 func (s *Server) post(w http.ResponseWriter, r *http.Request, sp *v1alpha1.ScalingPolicy, user authnv1.UserInfo) error {
+	err := s.tryPost(w, r, sp, user)
+	var ae *apiError
+	if err != nil && errors.As(err, &ae) && ae.status < 500 && s.opts.Recorder != nil {
+		s.opts.Recorder.Eventf(sp, nil, corev1.EventTypeWarning, v1alpha1.EventHintRejected, "Hint",
+			"hint from %s refused (%d): %s", user.Username, ae.status, ae.msg)
+	}
+	return err
+}
+
+func (s *Server) tryPost(w http.ResponseWriter, r *http.Request, sp *v1alpha1.ScalingPolicy, user authnv1.UserInfo) error {
 	key := types.NamespacedName{Namespace: sp.Namespace, Name: sp.Name}
 	if !sp.Spec.Hints.IsEnabled() {
 		return errorf(http.StatusConflict, "hints are disabled for policy %s: set spec.hints.enabled", key)

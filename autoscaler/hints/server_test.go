@@ -293,3 +293,40 @@ func TestTokenReviewsAreBoundedOverAllCallers(t *testing.T) {
 		t.Errorf("%d TokenReviews, want 2: the limit must hold before the API server is asked", h.reviewer.tokenCalls)
 	}
 }
+
+// An authorized caller's refused hint tells the policy's owner why, once, as a Warning; a
+// caller without access leaves no event, since anyone could make one.
+func TestRefusedHintIsAnnounced(t *testing.T) {
+	disabled := makePolicy("no-hints")
+	disabled.Spec.Hints.Enabled = ptr.To(false)
+	h := newHarness(t, Options{}, makePolicy("flux-sample"), disabled)
+	h.reviewer.allow(alice, "flux-sample", "create")
+	h.reviewer.allow(alice, "no-hints", "create")
+	for _, tc := range []struct {
+		path, body, want string
+	}{
+		{"/v1/namespaces/apps/scalingpolicies/no-hints/hints", `{"size": 4}`,
+			"Warning HintRejected hint from " + alice + " refused (409): hints are disabled for policy apps/no-hints: set spec.hints.enabled"},
+		{hintsPath, `{"size": "lots"}`, "Warning HintRejected hint from " + alice + " refused (400): "},
+	} {
+		if got := h.do("POST", tc.path, "alice-token", tc.body); got.status < 400 || got.status >= 500 {
+			t.Fatalf("POST %s %s: %d %s, want a 4xx", tc.path, tc.body, got.status, got.body)
+		}
+		select {
+		case ev := <-h.recorder.Events:
+			if !strings.HasPrefix(ev, tc.want) {
+				t.Errorf("event = %q, want it to start with %q", ev, tc.want)
+			}
+		default:
+			t.Errorf("no HintRejected event after POST %s %s", tc.path, tc.body)
+		}
+	}
+	if got := h.do("POST", hintsPath, "bob-token", `{"size": 4}`); got.status != http.StatusForbidden {
+		t.Fatalf("bob's POST: %d %s, want 403", got.status, got.body)
+	}
+	select {
+	case ev := <-h.recorder.Events:
+		t.Errorf("event %q after an unauthorized POST, want none", ev)
+	default:
+	}
+}
