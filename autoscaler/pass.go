@@ -98,7 +98,7 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		Now: p.now, Spec: spec, Current: decideCurrent, TargetMax: tgt.Max,
 		FluxFresh: o.flux.fresh, FluxLastGood: o.flux.lastGood, Hints: o.hints,
 		History: historyFromStatus(sp.Status.History), Draining: owned, DrainStarted: o.drainStart,
-		Removed: o.removed,
+		Removed: o.removed, Expressions: r.expressions.get(sp, &spec),
 	}
 	if o.flux.state != nil {
 		in.Flux = signals.FluxInput(*o.flux.state)

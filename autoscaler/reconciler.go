@@ -54,6 +54,8 @@ type Reconciler struct {
 	watches  *source.MiniClusterWatch
 	// notAppliedAfter is Options.NotAppliedAfter.
 	notAppliedAfter time.Duration
+	// expressions are the policies' formulas, compiled once per generation.
+	expressions expressionCache
 }
 
 // Reconcile runs one pass for the policy named in req.
@@ -92,6 +94,7 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.feeders.Stop(key)
 	r.sources.Forget(key)
 	r.memory.Forget(key)
+	r.expressions.forget(key)
 	r.triggers.Take(key)
 	if r.hints != nil {
 		r.hints.Forget(key)

@@ -21,6 +21,12 @@ type signals struct {
 	fluxWanted bool
 	flux       *FluxState
 	pods       *PodUsage
+	// hint is the size the hints in force set (0: none); exprs the compiled formulas.
+	hint  int32
+	exprs *Expressions
+	// index is the policy being asked, lo minSize.
+	index int
+	lo    int32
 }
 
 // outcome is one policy's answer. The zero outcome means the policy has nothing to ask
@@ -36,6 +42,8 @@ type outcome struct {
 	unsatisfiable []string
 	// problems are spec errors that made part of the policy skip (Schedule).
 	problems []string
+	// notes explain a missing recommendation in the decision's message (Expression).
+	notes []string
 }
 
 // recommenderFor builds the policy p describes; nil for an unknown type.
@@ -51,6 +59,8 @@ func recommenderFor(p *v1alpha1.PolicySpec) recommender {
 		return utilization{spec: p.Utilization}
 	case v1alpha1.PolicySchedule:
 		return schedule{windows: p.Schedule}
+	case v1alpha1.PolicyExpression:
+		return expressionPolicy{spec: p.Expression}
 	}
 	return nil
 }
@@ -65,6 +75,11 @@ func (d *decider) recommend() int32 {
 		fluxWanted: d.fluxWanted,
 		flux:       d.flux,
 		pods:       d.in.Pods,
+		exprs:      d.in.Expressions,
+		lo:         d.s.lo,
+	}
+	if d.s.hintsEnabled {
+		sig.hint = d.hints.apply(0)
 	}
 	d.out.Recommendations = make([]Recommendation, 0, len(d.s.policies)+2)
 	var combined int32
@@ -74,15 +89,19 @@ func (d *decider) recommend() int32 {
 		r := recommenderFor(p)
 		if r == nil {
 			d.out.Problems = append(d.out.Problems,
-				"policy "+string(p.Type)+" is unknown: use QueueDepth, Utilization or Schedule")
+				"policy "+string(p.Type)+" is unknown: use QueueDepth, Utilization, Schedule or Expression")
 			continue
 		}
+		sig.index = i
 		o := r.recommend(&sig)
 		if len(d.out.Unsatisfiable) == 0 {
 			// Every QueueDepth policy finds the same jobs: report them once.
 			d.out.Unsatisfiable = o.unsatisfiable
 		}
 		d.out.Problems = append(d.out.Problems, o.problems...)
+		for _, n := range o.notes {
+			d.steps.note("%s", n)
+		}
 		d.blind = d.blind || o.missing
 		if !o.ok {
 			continue

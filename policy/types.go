@@ -40,6 +40,9 @@ type Input struct {
 	Removed []int32
 	// DrainStarted is when the current drain began (zero: no drain).
 	DrainStarted time.Time
+	// Expressions are Spec's Expression policies compiled (CompileExpressions), reused
+	// across decisions; nil, or compiled from another spec, makes Decide compile them itself.
+	Expressions *Expressions
 }
 
 // FluxState is Flux's queue and resources as one snapshot.
@@ -60,6 +63,9 @@ type FluxState struct {
 // QueueCounts are the number of jobs in each active state.
 type QueueCounts struct {
 	Depend, Priority, Sched, Run, Cleanup int32
+	// Held are SCHED jobs held at priority 0, left out of Sched: never demand, only shown
+	// (the heldJobs variable of an Expression policy).
+	Held int32
 }
 
 // NodeCounts are node counts over the ranks Flux knows (up to the target's max size).

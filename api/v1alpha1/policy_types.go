@@ -1,7 +1,7 @@
 package v1alpha1
 
 // PolicyType names one recommendation policy.
-// +kubebuilder:validation:Enum=QueueDepth;Utilization;Schedule
+// +kubebuilder:validation:Enum=QueueDepth;Utilization;Schedule;Expression
 type PolicyType string
 
 // Policy types.
@@ -12,6 +12,8 @@ const (
 	PolicyUtilization PolicyType = "Utilization"
 	// PolicySchedule sets floors for known busy hours.
 	PolicySchedule PolicyType = "Schedule"
+	// PolicyExpression sizes by a CEL expression over the signals (see ExpressionPolicy).
+	PolicyExpression PolicyType = "Expression"
 )
 
 // PolicySpec is one policy; exactly the block matching Type may be set.
@@ -21,6 +23,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.schedule) || self.type == 'Schedule'",message="schedule may be set only when type is Schedule"
 // +kubebuilder:validation:XValidation:rule="self.type != 'Utilization' || has(self.utilization)",message="utilization is required when type is Utilization: set targetFreeNodes or targetCPUPercent"
 // +kubebuilder:validation:XValidation:rule="self.type != 'Schedule' || (has(self.schedule) && size(self.schedule) > 0)",message="schedule is required when type is Schedule: add at least one window"
+// +kubebuilder:validation:XValidation:rule="!has(self.expression) || self.type == 'Expression'",message="expression may be set only when type is Expression"
+// +kubebuilder:validation:XValidation:rule="self.type != 'Expression' || has(self.expression)",message="expression is required when type is Expression: set expression.formula to a CEL expression returning the size"
 type PolicySpec struct {
 	// Type is QueueDepth, Utilization or Schedule.
 	Type PolicyType `json:"type"`
@@ -35,6 +39,9 @@ type PolicySpec struct {
 	// +listType=atomic
 	// +optional
 	Schedule []ScheduleWindow `json:"schedule,omitempty"`
+	// Expression configures an Expression policy: a CEL formula returning the size.
+	// +optional
+	Expression *ExpressionPolicy `json:"expression,omitempty"`
 }
 
 // QueueDepthPolicy recommends busy nodes plus the nodes pending jobs ask for.

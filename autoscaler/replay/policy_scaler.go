@@ -36,6 +36,8 @@ type PolicyScaler struct {
 	// unchanged, and a long queue makes reading and converting it the replay's main cost.
 	seen        *policy.FluxState
 	seenVersion uint64
+	// exprs are spec's Expression policies, compiled once for the whole replay.
+	exprs *policy.Expressions
 }
 
 // NewPolicyScaler decides with spec (policy.Defaulted is applied) every pollIntervalSeconds
@@ -48,7 +50,8 @@ func NewPolicyScaler(label string, spec v1alpha1.ScalingPolicySpec) *PolicyScale
 		cadence: Cadence{
 			Period: time.Duration(spec.PollIntervalSeconds) * time.Second, OnChange: true, MinGap: eventGap,
 		},
-		view: signals.FluxInput,
+		view:  signals.FluxInput,
+		exprs: policy.CompileExpressions(&spec),
 	}
 }
 
@@ -76,7 +79,7 @@ func (p *PolicyScaler) Decide(ctx context.Context, cl *simulated.Cluster) error 
 	d := policy.Decide(policy.Input{
 		Now: now, Spec: p.spec, Current: current, TargetMax: cl.MaxSize(),
 		Flux: p.seen, FluxFresh: true, FluxLastGood: now,
-		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted,
+		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted, Expressions: p.exprs,
 	})
 	p.history = d.History
 	if p.spec.DryRun {

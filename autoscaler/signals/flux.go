@@ -11,15 +11,15 @@ import (
 // FluxInput converts a Flux state for policy.Input.Flux. Pending jobs (DEPEND, PRIORITY,
 // SCHED) keep their queue order; running jobs only count through the ranks and node counts.
 // Held jobs (SCHED at priority 0, flux.Job.Held) are not demand and reach policy neither as
-// pending jobs nor in the counts (flux.Counts.Sched leaves them out); flux.Counts.Held
-// reports them to status and metrics.
+// pending jobs nor in Sched (flux.Counts.Sched leaves them out); Counts.Held counts them,
+// for status, metrics and the heldJobs variable of an Expression policy.
 // Ranks is nil exactly when the source has no per-rank view (PerRank false), which is how
 // policy knows it may not drain; a draining rank is Drained and Allocated.
 func FluxInput(s flux.State) *policy.FluxState {
 	out := &policy.FluxState{
 		Counts: policy.QueueCounts{
 			Depend: s.Counts.Depend, Priority: s.Counts.Priority, Sched: s.Counts.Sched,
-			Run: s.Counts.Run, Cleanup: s.Counts.Cleanup,
+			Run: s.Counts.Run, Cleanup: s.Counts.Cleanup, Held: s.Counts.Held,
 		},
 		Nodes:        policy.NodeCounts{Up: s.Nodes.Up, Allocated: s.Nodes.Allocated, Free: s.Nodes.Free},
 		CoresPerNode: s.CoresPerNode,

@@ -49,7 +49,7 @@ func TestFluxInput(t *testing.T) {
 			CoresPerNode: 2,
 		},
 	}, {
-		// A held job (SCHED, priority 0) is in neither the pending list nor the counts.
+		// A held job (SCHED, priority 0) is in neither the pending list nor Sched, only in Held.
 		name: "held jobs are not demand",
 		in: flux.State{
 			Counts: flux.Counts{Sched: 1, Held: 2},
@@ -60,7 +60,7 @@ func TestFluxInput(t *testing.T) {
 			},
 		},
 		want: &policy.FluxState{
-			Counts:  policy.QueueCounts{Sched: 1},
+			Counts:  policy.QueueCounts{Sched: 1, Held: 2},
 			Pending: []policy.PendingJob{{ID: "ƒP", NNodes: 1}},
 		},
 	}, {

@@ -58,6 +58,9 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	if err != nil {
 		return err
 	}
+	if err := checkExpressions(name, &spec, stderr); err != nil {
+		return err
+	}
 	tr, err := readTrace(f.trace, spec.MaxSize)
 	if err != nil {
 		return err
@@ -292,4 +295,33 @@ func buildScalers(name string, spec v1alpha1.ScalingPolicySpec, f simulateFlags)
 		scalers = append(scalers, replay.Static{Label: "static-max", Size: spec.MaxSize})
 	}
 	return scalers, bounds, nil
+}
+
+// replayUnknown are the Expression variables the replay cannot fill as the controller does:
+// the simulated cluster has no pods to measure, posts no hints and holds no jobs.
+var replayUnknown = map[string]string{
+	"cpuPercent": "unknown (no pod metrics): a formula that depends on it recommends nothing",
+	"hint":       "always 0 (no hints are posted)",
+	"heldJobs":   "always 0 (traces hold no jobs)",
+}
+
+// checkExpressions refuses a policy whose formulas do not compile, with the message the
+// controller would put in ScalingActive, and says which variables the replay cannot fill.
+func checkExpressions(name string, spec *v1alpha1.ScalingPolicySpec, stderr io.Writer) error {
+	exprs := policy.CompileExpressions(spec)
+	if problems := policy.ExpressionProblems(spec, exprs); len(problems) > 0 {
+		return fmt.Errorf("%w: policy %s: %s", errUsage, name, strings.Join(problems, "; "))
+	}
+	for i := range spec.Policies {
+		p := &spec.Policies[i]
+		if p.Type != v1alpha1.PolicyExpression {
+			continue
+		}
+		for _, v := range exprs.Reads(p.Expression) {
+			if why, ok := replayUnknown[v]; ok {
+				fmt.Fprintf(stderr, "simulate: policies[%d] (Expression) reads %s, which the replay leaves %s\n", i, v, why)
+			}
+		}
+	}
+	return nil
 }
