@@ -13,13 +13,10 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 )
 
-// Resolver finds the Target a policy names. Jobs and MiniClusters are read from the
-// informer cache (no API request at rest); any other kind through its /scale subresource.
-// Every write carries the resourceVersion read, so a read the cache had not caught up with
-// can only cost a conflict and a retry, never overwrite a newer size.
+// Resolver finds the Target a policy names. Reads go to the API server (not a cache), so a
+// decision is never made on a stale size, and every write carries the resourceVersion it read.
 type Resolver struct {
-	// Reader reads Jobs and MiniClusters (as unstructured objects): the manager's cache,
-	// which serves both typed and unstructured objects from informers.
+	// Reader reads Jobs and MiniClusters; use the manager's API reader.
 	Reader client.Reader
 	// Writer patches Jobs.
 	Writer client.Writer
@@ -50,8 +47,12 @@ func (r *Resolver) Resolve(ctx context.Context, namespace string, ref v1alpha1.T
 	if err != nil {
 		return nil, fmt.Errorf("mapping kind %s: %w", gk, err)
 	}
-	if gk.Group == MiniClusterGroup && gk.Kind == MiniClusterKind {
-		return r.resolveMiniCluster(ctx, namespace, ref.Name, mapping)
+	sc, err := r.resolveScale(ctx, namespace, ref.Name, mapping)
+	if err != nil {
+		return nil, err
 	}
-	return r.resolveScale(ctx, namespace, ref.Name, mapping)
+	if gk.Group == MiniClusterGroup && gk.Kind == MiniClusterKind {
+		return r.resolveMiniCluster(ctx, sc, mapping.GroupVersionKind)
+	}
+	return sc, nil
 }

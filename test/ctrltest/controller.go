@@ -72,8 +72,7 @@ func StartController(t *testing.T, opts ControllerOptions) *Controller {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	// Per-policy histograms: tests read one policy's trigger-to-scale latency.
-	if opts.Autoscaler.Metrics, err = controllermetrics.NewWithOptions(reg, controllermetrics.Options{PerPolicyHistograms: true}); err != nil {
+	if opts.Autoscaler.Metrics, err = controllermetrics.New(reg); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -66,8 +66,7 @@ func startController(ctx context.Context, cfg *rest.Config, realOperator bool, l
 		return nil, fmt.Errorf("creating the controller manager: %w", err)
 	}
 	c := &Controller{Registry: prometheus.NewRegistry(), Hints: hints.NewStore(clock.RealClock{}, hints.StoreOptions{})}
-	// Per-policy histograms: tests and the demo read one policy's trigger-to-scale latency.
-	m, err := controllermetrics.NewWithOptions(c.Registry, controllermetrics.Options{PerPolicyHistograms: true})
+	m, err := controllermetrics.New(c.Registry)
 	if err != nil {
 		return nil, err
 	}
