@@ -52,11 +52,17 @@ func (q queueDepth) recommend(s *signals) outcome {
 		demand = ceilDiv(max(jobs, 0), int64(q.pendingJobsPerNode))
 		how = fmt.Sprintf("%d jobs per node", q.pendingJobsPerNode)
 	}
+	// Jobs the scheduler already placed are in busy; the job list has not caught up.
+	ahead := min(int64(max(f.AllocatedAhead, 0)), demand)
+	demand -= ahead
 	size := toInt32(busy + demand)
 	o.rec = Recommendation{
 		Policy: string(v1alpha1.PolicyQueueDepth),
 		Size:   size,
 		Reason: fmt.Sprintf("%d busy + %d pending nodes (%s)", busy, demand, how),
+	}
+	if ahead > 0 {
+		o.rec.Reason += fmt.Sprintf("; %d pending nodes already allocated left out", ahead)
 	}
 	if len(o.unsatisfiable) > 0 {
 		o.rec.Reason += fmt.Sprintf("; %d pending jobs larger than max size %d ignored",

@@ -52,6 +52,20 @@ func TestQueueDepth(t *testing.T) {
 		want: outcome{ok: true, unsatisfiable: []string{"J3"}, rec: Recommendation{Policy: "QueueDepth", Size: 4,
 			Reason: "3 busy + 1 pending nodes (2 jobs per node); 1 pending jobs larger than max size 6 ignored"}},
 	}, {
+		// The real operator: 2 busy + 2 pending read as 4 allocated while the job list still
+		// showed the two it had placed as SCHED; 4, not 6.
+		name: "ranks allocated ahead of the job list are not demand again", fluxWanted: true,
+		flux: &FluxState{Nodes: NodeCounts{Allocated: 4}, AllocatedAhead: 2,
+			Pending: []PendingJob{{ID: "c", NNodes: 1}, {ID: "d", NNodes: 1}}},
+		want: outcome{ok: true, rec: Recommendation{Policy: "QueueDepth", Size: 4,
+			Reason: "4 busy + 0 pending nodes (job sizes); 2 pending nodes already allocated left out"}},
+	}, {
+		name: "allocated ahead never takes the demand below 0", fluxWanted: true,
+		flux: &FluxState{Nodes: NodeCounts{Allocated: 3}, AllocatedAhead: 3,
+			Pending: []PendingJob{{ID: "c", NNodes: 1}}},
+		want: outcome{ok: true, rec: Recommendation{Policy: "QueueDepth", Size: 3,
+			Reason: "3 busy + 0 pending nodes (job sizes); 1 pending nodes already allocated left out"}},
+	}, {
 		name: "stale Flux state: missing", fluxWanted: true, flux: nil,
 		want: outcome{missing: true},
 	}, {

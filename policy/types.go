@@ -58,6 +58,10 @@ type FluxState struct {
 	Nodes NodeCounts
 	// CoresPerNode converts a job's core count to nodes when it gave no node count.
 	CoresPerNode int32
+	// AllocatedAhead are allocated ranks that no listed running job holds: the scheduler
+	// has placed jobs the job list still shows pending, so QueueDepth takes them off the
+	// demand rather than count those nodes twice. 0 when the source cannot tell.
+	AllocatedAhead int32
 }
 
 // QueueCounts are the number of jobs in each active state.

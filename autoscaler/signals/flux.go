@@ -29,6 +29,7 @@ func FluxInput(s flux.State) *policy.FluxState {
 			out.Pending = append(out.Pending, policy.PendingJob{ID: j.ID, NNodes: j.NNodes, NCores: j.NCores})
 		}
 	}
+	out.AllocatedAhead = allocatedAhead(s)
 	if s.PerRank {
 		out.Ranks = make([]policy.Rank, 0, len(s.Ranks))
 		for _, r := range s.Ranks {
@@ -36,4 +37,41 @@ func FluxInput(s flux.State) *policy.FluxState {
 		}
 	}
 	return out
+}
+
+// allocatedAhead counts the allocated ranks that no listed running job holds. The scheduler
+// allocates first and the job list learns of it from the job-manager's journal after, so a
+// read can catch a job the scheduler placed still listed as pending: its nodes would be
+// counted twice, once busy and once as demand (seen on the real operator: 2 busy + 2 pending
+// read as 4 busy + 2 pending, and a grow to 6 where 4 was enough). It is 0 unless the job
+// list is whole for running jobs and every one of them names its ranks, so that a cut or
+// counts-only list never hides demand.
+func allocatedAhead(s flux.State) int32 {
+	if !s.PerRank {
+		return 0
+	}
+	held := map[int32]bool{}
+	var listed int32
+	for _, j := range s.Jobs {
+		if j.State != flux.JobRun && j.State != flux.JobCleanup {
+			continue
+		}
+		if len(j.Ranks) == 0 {
+			return 0
+		}
+		listed++
+		for _, r := range j.Ranks {
+			held[r] = true
+		}
+	}
+	if listed != s.Counts.Run+s.Counts.Cleanup {
+		return 0
+	}
+	var n int32
+	for _, r := range s.Ranks {
+		if r.Allocated && !held[r.Rank] {
+			n++
+		}
+	}
+	return n
 }

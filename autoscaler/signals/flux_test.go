@@ -19,11 +19,12 @@ func TestFluxInput(t *testing.T) {
 		name: "per-rank state from the CLI",
 		in: flux.State{
 			Size: 6, CoresPerNode: 2, PerRank: true,
-			Counts: flux.Counts{Sched: 3, Run: 1},
+			Counts: flux.Counts{Sched: 3, Run: 2},
 			Jobs: []flux.Job{
 				{ID: "ƒ3mF5Nej", State: flux.JobSched, NNodes: 3, NTasks: 3},
 				{ID: "ƒ3qFqRts", State: flux.JobSched, NNodes: 6, NTasks: 6},
 				{ID: "ƒ4", State: flux.JobDepend, NCores: 4},
+				{ID: "ƒ3FEZuou", State: flux.JobRun, NNodes: 1, NCores: 2, Ranks: flux.NewRankSet(2)},
 				{ID: "ƒ3AQNFYj", State: flux.JobRun, NNodes: 2, NCores: 4, Ranks: flux.NewRankSet(0, 1)},
 			},
 			Ranks: []flux.Rank{
@@ -36,7 +37,7 @@ func TestFluxInput(t *testing.T) {
 			Nodes: flux.NodeCounts{Up: 2, Allocated: 3, Down: 4},
 		},
 		want: &policy.FluxState{
-			Counts: policy.QueueCounts{Sched: 3, Run: 1},
+			Counts: policy.QueueCounts{Sched: 3, Run: 2},
 			Pending: []policy.PendingJob{
 				{ID: "ƒ3mF5Nej", NNodes: 3}, {ID: "ƒ3qFqRts", NNodes: 6}, {ID: "ƒ4", NCores: 4},
 			},
@@ -47,6 +48,42 @@ func TestFluxInput(t *testing.T) {
 			},
 			Nodes:        policy.NodeCounts{Up: 2, Allocated: 3},
 			CoresPerNode: 2,
+		},
+	}, {
+		// The scheduler placed ƒB on rank 1 and the job list still shows it SCHED: rank 1 is
+		// allocated ahead of the list.
+		name: "ranks allocated ahead of the job list",
+		in: flux.State{
+			PerRank: true, Counts: flux.Counts{Sched: 2, Run: 1},
+			Jobs: []flux.Job{
+				{ID: "ƒB", State: flux.JobSched, NNodes: 1},
+				{ID: "ƒC", State: flux.JobSched, NNodes: 1},
+				{ID: "ƒA", State: flux.JobRun, NNodes: 1, Ranks: flux.NewRankSet(0)},
+			},
+			Ranks: []flux.Rank{{Rank: 0, Online: true, Allocated: true}, {Rank: 1, Online: true, Allocated: true}},
+		},
+		want: &policy.FluxState{
+			Counts:         policy.QueueCounts{Sched: 2, Run: 1},
+			Pending:        []policy.PendingJob{{ID: "ƒB", NNodes: 1}, {ID: "ƒC", NNodes: 1}},
+			Ranks:          []policy.Rank{{Rank: 0, Up: true, Allocated: true}, {Rank: 1, Up: true, Allocated: true}},
+			AllocatedAhead: 1,
+		},
+	}, {
+		// A running job the list does not name (Counts from stats, the list cut) could hold
+		// rank 1: nothing is taken off the demand.
+		name: "no allocated-ahead count from a partial job list",
+		in: flux.State{
+			PerRank: true, Counts: flux.Counts{Sched: 1, Run: 2},
+			Jobs: []flux.Job{
+				{ID: "ƒB", State: flux.JobSched, NNodes: 1},
+				{ID: "ƒA", State: flux.JobRun, NNodes: 1, Ranks: flux.NewRankSet(0)},
+			},
+			Ranks: []flux.Rank{{Rank: 0, Online: true, Allocated: true}, {Rank: 1, Online: true, Allocated: true}},
+		},
+		want: &policy.FluxState{
+			Counts:  policy.QueueCounts{Sched: 1, Run: 2},
+			Pending: []policy.PendingJob{{ID: "ƒB", NNodes: 1}},
+			Ranks:   []policy.Rank{{Rank: 0, Up: true, Allocated: true}, {Rank: 1, Up: true, Allocated: true}},
 		},
 	}, {
 		// A held job (SCHED, priority 0) is in neither the pending list nor Sched, only in Held.
