@@ -37,10 +37,12 @@ func TestWatchProgramFaults(t *testing.T) {
 	in.MustRun("submit", "--quiet", "--cc=1-1000", "--urgency=hold", "true")
 	r.until("1,000 held jobs", func(st flux.State) bool { states++; return st.Counts.Held == 1000 })
 	t.Logf("1,000 submits: %d changes, %d states sent", r.since-start, states)
-	// A state's version is the changes seen when its read started, so the last state may
-	// stand before a few of the 3,000 events (submit, depend, priority per job).
-	if changes := r.since - start; changes < 2000 || uint64(states)*20 > changes {
-		t.Errorf("%d changes in %d states: want at least 2,000 changes, 20 or more folded into each state", changes, states)
+	// Coalescing is what matters: the 3,000 events (submit, depend, priority per job) fold
+	// into a few states. How many changes the versions have counted when the whole burst is
+	// visible is not fixed: a read started mid-burst sees the job list, which can be ahead
+	// of the journal (seen: 1,673 of them, in CI under load).
+	if changes := r.since - start; states > 50 || uint64(states) > changes {
+		t.Errorf("%d changes in %d states: want 1,000 submits folded into 50 states or fewer", changes, states)
 	}
 	in.MustRun("cancel", "--all", "--quiet")
 	r.until("the held jobs gone", func(st flux.State) bool { return len(st.Jobs) == 0 })
