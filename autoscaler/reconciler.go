@@ -37,8 +37,11 @@ const (
 
 // Reconciler reconciles ScalingPolicies. Build it with SetupWithManager.
 type Reconciler struct {
-	client   client.Client // status writes; cached lists through the target index
-	reader   client.Reader // fresh reads of policies, so no decision uses a stale status
+	// client reads policies from the informer cache and writes them. A status the cache
+	// has not caught up with is safe: every write carries the resourceVersion read, so a
+	// pass on a stale policy ends in a conflict and runs again (conflictRetry).
+	client   client.Client
+	reader   client.Reader // uncached lists of pods, which the controller does not cache
 	targets  *target.Resolver
 	sources  *source.Cache
 	hints    HintStore // nil: hints are not served
@@ -59,7 +62,7 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	key := req.NamespacedName
 	sp := &v1alpha1.ScalingPolicy{}
-	if err := r.reader.Get(ctx, key, sp); err != nil {
+	if err := r.client.Get(ctx, key, sp); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.forget(key)
 			return reconcile.Result{}, nil

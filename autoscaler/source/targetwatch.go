@@ -6,7 +6,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -78,7 +78,7 @@ func (p Policies) ForMiniCluster(ctx context.Context, obj client.Object) []recon
 	return p.For(ctx, obj.GetNamespace(), targetKey(target.MiniClusterGroup, target.MiniClusterKind, obj.GetName()))
 }
 
-// MiniClusterWatch starts a metadata-only watch of MiniClusters the first time a policy's
+// MiniClusterWatch starts a watch of MiniClusters the first time a policy's
 // MiniCluster target resolves, which proves the CRD is installed: a watch started without
 // the CRD would fail the controller's start. Until then each policy's poll re-checks.
 type MiniClusterWatch struct {
@@ -104,7 +104,9 @@ func (w *MiniClusterWatch) Ensure(ctx context.Context) {
 		log.FromContext(ctx).V(1).Info("not watching MiniClusters yet", "error", err.Error())
 		return
 	}
-	obj := &metav1.PartialObjectMetadata{}
+	// Full objects, not metadata: the resolver reads MiniClusters from this same informer,
+	// so an event is never ahead of the object the reconcile it triggers reads.
+	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(mapping.GroupVersionKind)
 	if err := w.Controller.Watch(ctrlsource.Kind[client.Object](w.Cache, obj, handler.EnqueueRequestsFromMapFunc(w.Enqueue))); err != nil {
 		log.FromContext(ctx).Error(err, "watching MiniClusters; retrying on the next reconcile")

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -22,45 +25,78 @@ type miniCluster struct {
 
 var _ Target = miniCluster{}
 
-// resolveMiniCluster adds what /scale does not say about a MiniCluster: its own maximum
-// (status.maximumSize) and the size its Job runs (parallelism), which lags spec.size until the
-// operator applies it and never catches up when the operator refused the size.
-func (r *Resolver) resolveMiniCluster(ctx context.Context, sc *scaleResource, gvk schema.GroupVersionKind) (Target, error) {
-	info := &sc.info
+// resolveMiniCluster reads a MiniCluster and the Job its operator owns. Everything /scale
+// would say is in the object itself (its scale subresource maps spec.size, status.size and
+// status.selector), so no GET of /scale is made: the size is spec.size (never status.size,
+// which reads 0 until the first resize), the maximum status.maximumSize, and the running
+// size the Job's parallelism, which lags spec.size until the operator applies it and never
+// catches up when the operator refused the size. The /scale update that Scale makes carries
+// the object's resourceVersion (a subresource shares its parent's), so a size changed since
+// this read fails with a conflict.
+func (r *Resolver) resolveMiniCluster(ctx context.Context, namespace, name string, mapping *meta.RESTMapping) (Target, error) {
 	mc := &unstructured.Unstructured{}
-	mc.SetGroupVersionKind(gvk)
-	if err := r.Reader.Get(ctx, client.ObjectKey{Namespace: info.Namespace, Name: info.Name}, mc); err != nil {
-		return nil, fmt.Errorf("reading MiniCluster %s/%s: %w", info.Namespace, info.Name, err)
+	mc.SetGroupVersionKind(mapping.GroupVersionKind)
+	err := r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, mc)
+	if apierrors.IsNotFound(err) {
+		return nil, &Problem{Reason: v1alpha1.ReasonTargetNotFound, Message: fmt.Sprintf(
+			"MiniCluster %s/%s not found: create it or fix targetRef.name", namespace, name)}
 	}
-	info.Kind = KindMiniCluster
-	info.JobName = info.Name // the operator names its Job after the MiniCluster
+	if err != nil {
+		return nil, fmt.Errorf("reading MiniCluster %s/%s: %w", namespace, name, err)
+	}
+	size, found, err := unstructured.NestedInt64(mc.Object, "spec", "size")
+	if err != nil {
+		return nil, &Problem{Reason: v1alpha1.ReasonFailedGetScale, Message: fmt.Sprintf(
+			"MiniCluster %s spec.size: %v", name, err)}
+	}
+	if !found {
+		size = 1 // the CRD's default
+	}
+	info := Info{
+		Kind: KindMiniCluster, Namespace: namespace, Name: name, Current: int32(size),
+		JobName: name, // the operator names its Job after the MiniCluster
+	}
 	info.PodSelector = JobPods(info.JobName)
+	if sel, _, _ := unstructured.NestedString(mc.Object, "status", "selector"); sel != "" {
+		if parsed, err := labels.Parse(sel); err == nil {
+			info.PodSelector = parsed
+		}
+	}
 	info.FluxMountPath, _, _ = unstructured.NestedString(mc.Object, "spec", "flux", "container", "mountPath")
 	maxSize, found, err := unstructured.NestedInt64(mc.Object, "status", "maximumSize")
 	if err != nil {
 		return nil, &Problem{Reason: v1alpha1.ReasonFailedGetScale, Message: fmt.Sprintf(
-			"MiniCluster %s status.maximumSize: %v", info.Name, err)}
+			"MiniCluster %s status.maximumSize: %v", name, err)}
 	}
 	if !found || maxSize < 1 {
 		// The operator sets it on its first reconcile; until then, growing could write a size
 		// it refuses, so the current size is the most we allow.
-		maxSize = int64(info.Current)
+		maxSize = size
 	}
 	info.Max = int32(maxSize)
+	if info.Live, err = r.jobParallelism(ctx, namespace, info.JobName, name); err != nil {
+		return nil, err
+	}
+	sc := &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, ResourceVersion: mc.GetResourceVersion()},
+		Spec:       autoscalingv1.ScaleSpec{Replicas: info.Current},
+	}
+	return miniCluster{&scaleResource{info: info, scales: r.Scales, resource: mapping.Resource.GroupResource(), scale: sc}}, nil
+}
 
-	job := &batchv1.Job{}
-	err = r.Reader.Get(ctx, client.ObjectKey{Namespace: info.Namespace, Name: info.JobName}, job)
+// jobParallelism is the parallelism of a MiniCluster's Job, -1 while it does not exist.
+func (r *Resolver) jobParallelism(ctx context.Context, namespace, job, miniCluster string) (int32, error) {
+	j := &batchv1.Job{}
+	err := r.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: job}, j)
 	switch {
 	case apierrors.IsNotFound(err):
-		info.Live = -1
+		return -1, nil
 	case err != nil:
-		return nil, fmt.Errorf("reading Job %s/%s of MiniCluster %s: %w", info.Namespace, info.JobName, info.Name, err)
-	case job.Spec.Parallelism == nil:
-		info.Live = 1
-	default:
-		info.Live = *job.Spec.Parallelism
+		return 0, fmt.Errorf("reading Job %s/%s of MiniCluster %s: %w", namespace, job, miniCluster, err)
+	case j.Spec.Parallelism == nil:
+		return 1, nil
 	}
-	return miniCluster{sc}, nil
+	return *j.Spec.Parallelism, nil
 }
 
 // Scale writes spec.size through /scale. The Job keeps running its old size until the

@@ -11,6 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -210,7 +211,7 @@ func TestScaleIndexedJobChangedSinceReadConflicts(t *testing.T) {
 
 func TestScaleRefusesAboveTargetMax(t *testing.T) {
 	scales := fakeScales(scaleOf("flux-sample", ns, 2))
-	resolver, _ := testResolver(t, testMapper(true), scales,
+	resolver, c := testResolver(t, testMapper(true), scales,
 		makeMiniCluster("flux-sample", ns, 2, 4), makeJob("flux-sample", ns).Indexed().Size(2).OwnedByMiniCluster("flux-sample").Obj())
 	ctx := context.Background()
 	tgt, err := resolver.Resolve(ctx, ns, mcRef("flux-sample"))
@@ -223,12 +224,22 @@ func TestScaleRefusesAboveTargetMax(t *testing.T) {
 	if err := tgt.Scale(ctx, 4); err != nil {
 		t.Fatalf("Scale to 4: %v", err)
 	}
+	// The size comes from the MiniCluster object, not a GET of /scale: the update carries
+	// the object's resourceVersion, which its /scale shares.
+	var mc unstructured.Unstructured
+	mc.SetGroupVersionKind(schema.GroupVersionKind{Group: MiniClusterGroup, Version: "v1alpha2", Kind: MiniClusterKind})
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "flux-sample"}, &mc); err != nil {
+		t.Fatal(err)
+	}
 	var updates []int32
 	for _, a := range scales.Actions() {
+		if _, ok := a.(k8stesting.GetAction); ok {
+			t.Errorf("a MiniCluster's /scale was read (%v); its size is in the object", a)
+		}
 		if u, ok := a.(k8stesting.UpdateAction); ok {
 			s := u.GetObject().(*autoscalingv1.Scale)
-			if s.ResourceVersion != "7" {
-				t.Errorf("scale update carries resourceVersion %q, want the one read (7)", s.ResourceVersion)
+			if s.ResourceVersion != mc.GetResourceVersion() {
+				t.Errorf("scale update carries resourceVersion %q, want the MiniCluster's as read (%s)", s.ResourceVersion, mc.GetResourceVersion())
 			}
 			updates = append(updates, s.Spec.Replicas)
 		}

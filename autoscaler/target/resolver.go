@@ -13,10 +13,13 @@ import (
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 )
 
-// Resolver finds the Target a policy names. Reads go to the API server (not a cache), so a
-// decision is never made on a stale size, and every write carries the resourceVersion it read.
+// Resolver finds the Target a policy names. Jobs and MiniClusters are read from the
+// informer cache (no API request at rest); any other kind through its /scale subresource.
+// Every write carries the resourceVersion read, so a read the cache had not caught up with
+// can only cost a conflict and a retry, never overwrite a newer size.
 type Resolver struct {
-	// Reader reads Jobs and MiniClusters; use the manager's API reader.
+	// Reader reads Jobs and MiniClusters (as unstructured objects): the manager's cache,
+	// which serves both typed and unstructured objects from informers.
 	Reader client.Reader
 	// Writer patches Jobs.
 	Writer client.Writer
@@ -47,12 +50,8 @@ func (r *Resolver) Resolve(ctx context.Context, namespace string, ref v1alpha1.T
 	if err != nil {
 		return nil, fmt.Errorf("mapping kind %s: %w", gk, err)
 	}
-	sc, err := r.resolveScale(ctx, namespace, ref.Name, mapping)
-	if err != nil {
-		return nil, err
-	}
 	if gk.Group == MiniClusterGroup && gk.Kind == MiniClusterKind {
-		return r.resolveMiniCluster(ctx, sc, mapping.GroupVersionKind)
+		return r.resolveMiniCluster(ctx, namespace, ref.Name, mapping)
 	}
-	return sc, nil
+	return r.resolveScale(ctx, namespace, ref.Name, mapping)
 }

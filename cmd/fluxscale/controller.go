@@ -45,7 +45,14 @@ type controllerFlags struct {
 	fluxReader string
 	// fluxWatch is how the Exec source learns of changes: source.WatchPoll or WatchStream.
 	fluxWatch string
-	log       *textlogger.Config
+	// maxConcurrentReconciles, kubeAPIQPS and kubeAPIBurst size the controller for its
+	// policy count (defaults: autoscaler.Default*, for 2,000 policies).
+	maxConcurrentReconciles int
+	kubeAPIQPS              float64
+	kubeAPIBurst            int
+	// perPolicyHistograms labels the latency histograms by policy.
+	perPolicyHistograms bool
+	log                 *textlogger.Config
 }
 
 func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, error) {
@@ -63,6 +70,12 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	watch := fs.String("watch-namespaces", "", "comma-separated namespaces whose ScalingPolicies and targets the controller watches; empty: all namespaces (needs cluster-wide RBAC)")
 	fs.StringVar(&f.fluxReader, "flux-reader", flux.ReaderPython, "how the Exec source reads Flux state: python (one flux python program per read) or cli (three flux commands, for a Flux without flux python)")
 	fs.StringVar(&f.fluxWatch, "flux-watch", source.WatchPoll, "how the Exec source learns of Flux changes: poll (read at each policy's poll interval) or stream (also follow Flux's journals through one long-lived pods/exec into the lead broker's pod; each change triggers a reconcile, which reads once; a broken stream reconnects with backoff while polling goes on)")
+	fs.IntVar(&f.maxConcurrentReconciles, "max-concurrent-reconciles", autoscaler.DefaultMaxConcurrentReconciles,
+		"policies reconciled at once; each waits on its Flux read (up to flux.timeoutSeconds), so a hung source holds one worker, not all")
+	fs.Float64Var(&f.kubeAPIQPS, "kube-api-qps", autoscaler.DefaultKubeAPIQPS, "steady requests per second the controller's Kubernetes client may send")
+	fs.IntVar(&f.kubeAPIBurst, "kube-api-burst", autoscaler.DefaultKubeAPIBurst, "requests the controller's Kubernetes client may send at once above -kube-api-qps")
+	fs.BoolVar(&f.perPolicyHistograms, "per-policy-histograms", false,
+		"label reconcile_duration_seconds and trigger_to_scale_seconds by policy (about 60 series more per policy); off: one histogram for all")
 	config.RegisterFlags(fs) // -kubeconfig, as controller-runtime reads it
 	f.log.AddFlags(fs)       // -v, -vmodule
 	err := fs.Parse(args)
@@ -74,6 +87,12 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	if f.maxConcurrentReconciles < 1 {
+		return nil, fmt.Errorf("%w: -max-concurrent-reconciles %d: want 1 or more", errUsage, f.maxConcurrentReconciles)
+	}
+	if f.kubeAPIQPS <= 0 || f.kubeAPIBurst < 1 {
+		return nil, fmt.Errorf("%w: -kube-api-qps %g, -kube-api-burst %d: want a QPS above 0 and a burst of 1 or more", errUsage, f.kubeAPIQPS, f.kubeAPIBurst)
 	}
 	if err := flux.CheckReader(f.fluxReader); err != nil {
 		return nil, fmt.Errorf("%w: -flux-reader %v", errUsage, err)
@@ -110,15 +129,19 @@ func parseNamespaces(list string) ([]string, error) {
 }
 
 // cacheOptions limits the cache to the watched namespaces; with none it watches them all.
+// Managed fields are dropped from cached objects: nothing reads them, and they are a large
+// part of each Job and MiniCluster.
 func cacheOptions(namespaces []string) cache.Options {
+	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	if len(namespaces) == 0 {
-		return cache.Options{}
+		return opts
 	}
 	byNamespace := make(map[string]cache.Config, len(namespaces))
 	for _, ns := range namespaces {
 		byNamespace[ns] = cache.Config{}
 	}
-	return cache.Options{DefaultNamespaces: byNamespace}
+	opts.DefaultNamespaces = byNamespace
+	return opts
 }
 
 // runController runs the ScalingPolicy controller until SIGTERM or SIGINT.
@@ -135,6 +158,10 @@ func runController(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading the Kubernetes client config (set -kubeconfig outside a cluster): %w", err)
 	}
+	// GetConfig leaves QPS and Burst to whatever the kubeconfig says (controller-runtime
+	// unthrottles in-cluster configs): set them, so production runs the bound the
+	// benchmark measures.
+	cfg.QPS, cfg.Burst = float32(f.kubeAPIQPS), f.kubeAPIBurst
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return err
@@ -161,7 +188,7 @@ func runController(args []string, _, stderr io.Writer) error {
 		ctrl.Log.Info("watching all namespaces")
 	}
 	ctx := ctrl.SetupSignalHandler()
-	m, err := controllermetrics.New(crmetrics.Registry)
+	m, err := controllermetrics.NewWithOptions(crmetrics.Registry, controllermetrics.Options{PerPolicyHistograms: f.perPolicyHistograms})
 	if err != nil {
 		return err
 	}
@@ -175,8 +202,9 @@ func runController(args []string, _, stderr io.Writer) error {
 			FluxWatch: f.fluxWatch,
 			Pods:      podmetrics.NewReader(mc.MetricsV1beta1(), mgr.GetAPIReader()),
 		},
-		Metrics: m,
-		Clock:   clock.RealClock{},
+		Metrics:                 m,
+		Clock:                   clock.RealClock{},
+		MaxConcurrentReconciles: f.maxConcurrentReconciles,
 	}
 	if err := addHintServer(mgr, f, &opts); err != nil {
 		return err

@@ -1,10 +1,13 @@
 // Package controllermetrics holds the controller's Prometheus collectors: sizes, decisions,
-// signal values, errors, reconcile duration and trigger-to-scale latency, labelled by policy.
+// signal values, errors and conditions labelled by policy, and the reconcile duration and
+// trigger-to-scale latency histograms, labelled by policy only when asked for (a histogram
+// is ~19 series, so per-policy histograms are most of what 2,000 policies would cost).
 package controllermetrics
 
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,14 +44,41 @@ type Metrics struct {
 	// read: a condition held for minutes, and hint API answers by status code.
 	conditions   *prometheus.GaugeVec
 	hintRequests *prometheus.CounterVec
+	// perPolicyHistograms is Options.PerPolicyHistograms.
+	perPolicyHistograms bool
+
+	mu sync.Mutex
+	// shown is each policy's condition series by type, so a changed condition deletes its
+	// one old series instead of scanning every policy's.
+	shown map[policyKey]map[string]prometheus.Labels
 }
 
-// New creates the collectors and registers them on reg (the controller passes
-// controller-runtime's metrics.Registry). Registering twice on one registry fails, so call it
-// once per registry.
+type policyKey struct{ namespace, policy string }
+
+// Options configure NewWithOptions.
+type Options struct {
+	// PerPolicyHistograms labels reconcile_duration_seconds and trigger_to_scale_seconds
+	// with namespace and policy (about 19 series each per policy and trigger). Off, they
+	// are one histogram for all policies (trigger_to_scale_seconds by trigger), so the
+	// series per policy stay around 20 whatever the policy count.
+	PerPolicyHistograms bool
+}
+
+// New is NewWithOptions with the default Options: no per-policy histograms.
 func New(reg prometheus.Registerer) (*Metrics, error) {
+	return NewWithOptions(reg, Options{})
+}
+
+// NewWithOptions creates the collectors and registers them on reg (the controller passes
+// controller-runtime's metrics.Registry). Registering twice on one registry fails, so call
+// it once per registry.
+func NewWithOptions(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	policyLabels := []string{labelNamespace, labelPolicy}
-	m := &Metrics{
+	var histogramLabels []string
+	if opts.PerPolicyHistograms {
+		histogramLabels = policyLabels
+	}
+	m := &Metrics{perPolicyHistograms: opts.PerPolicyHistograms, shown: map[policyKey]map[string]prometheus.Labels{},
 		desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "desired_size",
 			Help: "Size the controller last decided on, per ScalingPolicy.",
@@ -71,14 +101,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		}, append(policyLabels, labelSource)),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "reconcile_duration_seconds",
-			Help:    "Time one ScalingPolicy reconcile took, signal reads included.",
+			Help:    "Time one ScalingPolicy reconcile took, signal reads included (per policy with --per-policy-histograms).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
-		}, policyLabels),
+		}, histogramLabels),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "trigger_to_scale_seconds",
-			Help:    "Time from a triggering event (hint posted, Flux state change seen) to the new size written.",
+			Help:    "Time from a triggering event (hint posted, Flux state change seen) to the new size written (per policy with --per-policy-histograms).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
-		}, append(policyLabels, labelTrigger)),
+		}, append(slicesClone(histogramLabels), labelTrigger)),
 		conditions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "condition",
 			Help: "1 for each status condition of a ScalingPolicy, labelled with its type, status and reason.",
@@ -93,7 +123,25 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, fmt.Errorf("registering controller metrics: %w", err)
 		}
 	}
+	if !opts.PerPolicyHistograms {
+		// Served from the start, so dashboards and the chart's checks find them before
+		// the first scale.
+		m.duration.WithLabelValues()
+		for _, t := range []string{TriggerHint, TriggerFluxState} {
+			m.latency.WithLabelValues(t)
+		}
+	}
 	return m, nil
+}
+
+func slicesClone(s []string) []string { return append([]string(nil), s...) }
+
+// histogramLabels are the label values of a histogram observation for the policy.
+func (m *Metrics) histogramLabels(namespace, policy string, more ...string) []string {
+	if !m.perPolicyHistograms {
+		return more
+	}
+	return append([]string{namespace, policy}, more...)
 }
 
 func (m *Metrics) collectors() []prometheus.Collector {
@@ -124,21 +172,37 @@ func (m *Metrics) Error(namespace, policy, source string) {
 
 // ReconcileDuration records how long one reconcile took.
 func (m *Metrics) ReconcileDuration(namespace, policy string, d time.Duration) {
-	m.duration.WithLabelValues(namespace, policy).Observe(d.Seconds())
+	m.duration.WithLabelValues(m.histogramLabels(namespace, policy)...).Observe(d.Seconds())
 }
 
 // TriggerToScale records the latency from a trigger of the given kind (one of the Trigger*
 // constants) to the new size being written.
 func (m *Metrics) TriggerToScale(namespace, policy, trigger string, d time.Duration) {
-	m.latency.WithLabelValues(namespace, policy, trigger).Observe(d.Seconds())
+	m.latency.WithLabelValues(m.histogramLabels(namespace, policy, trigger)...).Observe(d.Seconds())
 }
 
 // Conditions records a policy's status conditions, one series per condition type: a type
 // whose status or reason changed loses its old series, so alerts never see two at once.
 func (m *Metrics) Conditions(namespace, policy string, conds []metav1.Condition) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := policyKey{namespace, policy}
+	shown := m.shown[key]
+	if shown == nil {
+		shown = map[string]prometheus.Labels{}
+		m.shown[key] = shown
+	}
 	for _, c := range conds {
-		m.conditions.DeletePartialMatch(prometheus.Labels{labelNamespace: namespace, labelPolicy: policy, labelType: c.Type})
-		m.conditions.WithLabelValues(namespace, policy, c.Type, string(c.Status), c.Reason).Set(1)
+		labels := prometheus.Labels{labelNamespace: namespace, labelPolicy: policy, labelType: c.Type,
+			labelStatus: string(c.Status), labelReason: c.Reason}
+		if old, ok := shown[c.Type]; ok {
+			if old[labelStatus] == labels[labelStatus] && old[labelReason] == labels[labelReason] {
+				continue
+			}
+			m.conditions.Delete(old)
+		}
+		m.conditions.With(labels).Set(1)
+		shown[c.Type] = labels
 	}
 }
 
@@ -155,9 +219,14 @@ func (m *Metrics) DeletePolicy(namespace, policy string) {
 	m.decisions.DeletePartialMatch(match)
 	m.signals.DeletePartialMatch(match)
 	m.errors.DeletePartialMatch(match)
-	m.duration.DeletePartialMatch(match)
-	m.latency.DeletePartialMatch(match)
+	if m.perPolicyHistograms {
+		m.duration.DeletePartialMatch(match)
+		m.latency.DeletePartialMatch(match)
+	}
 	m.conditions.DeletePartialMatch(match)
+	m.mu.Lock()
+	delete(m.shown, policyKey{namespace, policy})
+	m.mu.Unlock()
 }
 
 // Error sources, the values of the source label of errors_total.

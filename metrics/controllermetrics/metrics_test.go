@@ -13,7 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// series lists every gathered series as "name{label=value,...}", sorted.
+// series lists every gathered series as "name{label=value,...}", sorted, leaving out
+// histograms never observed (New serves the shared ones from the start).
 func series(t *testing.T, reg *prometheus.Registry) []string {
 	t.Helper()
 	families, err := reg.Gather()
@@ -23,6 +24,9 @@ func series(t *testing.T, reg *prometheus.Registry) []string {
 	var out []string
 	for _, f := range families {
 		for _, m := range f.GetMetric() {
+			if h := m.GetHistogram(); h != nil && h.GetSampleCount() == 0 {
+				continue
+			}
 			var labels []string
 			for _, l := range m.GetLabel() {
 				labels = append(labels, l.GetName()+"="+l.GetValue())
@@ -36,7 +40,7 @@ func series(t *testing.T, reg *prometheus.Registry) []string {
 
 func TestDeletePolicyRemovesOnlyThatPolicy(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m, err := New(reg)
+	m, err := NewWithOptions(reg, Options{PerPolicyHistograms: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +125,9 @@ func TestInstrumentHintsCountsByMethodAndCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range families {
+		if f.GetName() != "fluxscale_hint_requests_total" {
+			continue
+		}
 		for _, s := range f.GetMetric() {
 			var labels []string
 			for _, l := range s.GetLabel() {
@@ -135,5 +142,54 @@ func TestInstrumentHintsCountsByMethodAndCode(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("hint request counts (-want +got):\n%s", diff)
+	}
+}
+
+// Without --per-policy-histograms a policy adds no histogram series: 2,000 policies cost
+// what one does in histograms, and both histograms are served before any observation.
+func TestHistogramsArePerPolicyOnlyWhenAsked(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"a", "b"} {
+		m.ReconcileDuration("ns", p, time.Millisecond)
+		m.TriggerToScale("ns", p, TriggerFluxState, time.Second)
+	}
+	m.DeletePolicy("ns", "a")
+	want := []string{
+		"fluxscale_reconcile_duration_seconds{}",
+		"fluxscale_trigger_to_scale_seconds{trigger=flux-state}",
+	}
+	if diff := cmp.Diff(want, series(t, reg)); diff != "" {
+		t.Errorf("series (-want +got):\n%s", diff)
+	}
+}
+
+// The series one policy costs at rest, with default options: sizes, one decision reason,
+// the Flux signals and the conditions; nothing that grows with the number of passes.
+func TestSeriesPerPolicyStaySmall(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := len(series(t, reg))
+	for range 3 {
+		m.Sizes("ns", "p", 1, 1)
+		m.Decision("ns", "p", "DesiredWithinRange")
+		for _, s := range []string{"flux.pendingJobs", "flux.heldJobs", "flux.runningJobs", "flux.nodesUp", "flux.nodesFree", "flux.nodesAllocated"} {
+			m.Signal("ns", "p", s, 1)
+		}
+		var conds []metav1.Condition
+		for _, c := range []string{"AbleToScale", "ScalingActive", "ScalingLimited", "Draining", "FallbackActive"} {
+			conds = append(conds, metav1.Condition{Type: c, Status: metav1.ConditionTrue, Reason: "R"})
+		}
+		m.Conditions("ns", "p", conds)
+		m.ReconcileDuration("ns", "p", time.Millisecond)
+	}
+	if got := len(series(t, reg)) - base; got > 20 {
+		t.Errorf("one policy at rest adds %d series, want at most 20", got)
 	}
 }

@@ -72,7 +72,8 @@ func StartController(t *testing.T, opts ControllerOptions) *Controller {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	if opts.Autoscaler.Metrics, err = controllermetrics.New(reg); err != nil {
+	// Per-policy histograms: tests read one policy's trigger-to-scale latency.
+	if opts.Autoscaler.Metrics, err = controllermetrics.NewWithOptions(reg, controllermetrics.Options{PerPolicyHistograms: true}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -66,7 +66,8 @@ func startController(ctx context.Context, cfg *rest.Config, realOperator bool, l
 		return nil, fmt.Errorf("creating the controller manager: %w", err)
 	}
 	c := &Controller{Registry: prometheus.NewRegistry(), Hints: hints.NewStore(clock.RealClock{}, hints.StoreOptions{})}
-	m, err := controllermetrics.New(c.Registry)
+	// Per-policy histograms: tests and the demo read one policy's trigger-to-scale latency.
+	m, err := controllermetrics.NewWithOptions(c.Registry, controllermetrics.Options{PerPolicyHistograms: true})
 	if err != nil {
 		return nil, err
 	}
