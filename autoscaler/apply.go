@@ -83,10 +83,19 @@ func (p *pass) undrain(ctx context.Context, o *outcome, fc flux.Client, timeout 
 // drain records the ranks as owned in status, then drains them. The status write comes
 // first so that a controller restarted after the drain knows which ranks it drained; a drain
 // repeated after a crash before it ran is what the policy asks for anyway (Flux shows the
-// ranks undrained).
+// ranks undrained). Owned ranks are drained again only on a state observed after the last
+// drain: one from before shows them undrained because it is old.
 func (p *pass) drain(ctx context.Context, o *outcome, fc flux.Client, timeout time.Duration) error {
 	d := o.decision
 	ranks := flux.NewRankSet(d.Drain...)
+	if !p.fresherThanFence(o, &p.sp.Spec) {
+		// A state observed before our last drain shows ranks we drained since as undrained:
+		// that is the state's age. Draining them again would only repeat DrainStarted.
+		ranks = slices.DeleteFunc(ranks, o.owned.Contains)
+		if len(ranks) == 0 {
+			return nil
+		}
+	}
 	if fc == nil {
 		o.drainErr = fmt.Errorf("cannot drain ranks %s: no Flux client", ranks)
 		return nil

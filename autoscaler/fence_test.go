@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -108,5 +109,66 @@ func TestShrinkWaitsForStateObservedAfterAnUndrain(t *testing.T) {
 	step(true)
 	if st := sim.Stats(); st.Killed != 0 {
 		t.Errorf("%d simulated jobs killed", st.Killed)
+	}
+}
+
+// countingFlux counts the drain calls that reach Flux.
+type countingFlux struct {
+	*cachingFlux
+	drains int
+}
+
+func (c *countingFlux) Drain(ctx context.Context, ranks flux.RankSet, reason string) error {
+	c.drains++
+	return c.cachingFlux.Drain(ctx, ranks, reason)
+}
+
+type countingSources struct{ c *countingFlux }
+
+func (s countingSources) NewSource(context.Context, *v1alpha1.ScalingPolicy, *target.Info) (source.Source, error) {
+	return source.Source{Flux: s.c}, nil
+}
+
+// A snapshot taken before our own drain shows the ranks undrained: that is the snapshot's
+// age, not an undrain, so the ranks are not drained again and no second DrainStarted is
+// recorded (seen on the real operator: two DrainStarted for one drain of ranks 2-3).
+func TestNoSecondDrainOnASnapshotFromBeforeTheDrain(t *testing.T) {
+	sim := newSimCluster(t, 6)
+	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
+	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(6).Obj())
+	cf := &countingFlux{cachingFlux: &cachingFlux{Cluster: sim}}
+	h.r.sources = source.NewCache(countingSources{cf})
+	step := func(refresh bool) {
+		t.Helper()
+		h.clock.Step(time.Second)
+		if err := sim.Advance(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if refresh {
+			cf.refresh(t)
+		}
+		if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.Resize(h.jobSize()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	submit(t, sim, 1, 4, time.Hour) // ranks 0-3 busy, 4-5 idle
+	step(true)                      // drains 4-5 on a snapshot taken just before
+	step(false)
+	step(false)
+	if cf.drains != 1 {
+		t.Errorf("%d drain calls, want 1: the ranks were drained again on a snapshot from before the drain", cf.drains)
+	}
+	if diff := cmp.Diff([]string{"Normal DrainStarted"}, h.events()); diff != "" {
+		t.Errorf("events on the old snapshot (-want +got):\n%s", diff)
+	}
+	step(true) // fresh: 4-5 drained and idle
+	if got := h.jobSize(); got != 4 {
+		t.Errorf("Job size %d after a fresh read, want 4", got)
+	}
+	if diff := cmp.Diff([]string{"Normal SuccessfulRescale", "Normal DrainCompleted"}, h.events()); diff != "" {
+		t.Errorf("events at the shrink (-want +got):\n%s", diff)
 	}
 }
