@@ -19,6 +19,8 @@ package autoscaler
 //     pod CPU use.
 //   - Leases: leader election, in the controller's namespace only (a Role), and core Events
 //     there: client-go's leader election records "became leader" as a core/v1 Event.
+//   - EndpointSlices, in the controller's namespace only: the leader makes itself the only
+//     endpoint of the selectorless hint Service (-hint-service).
 //
 // +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=fluxscale.dev,resources=scalingpolicies/status,verbs=update;patch
@@ -35,3 +37,4 @@ package autoscaler
 // +kubebuilder:rbac:groups=metrics.k8s.io,resources=pods,verbs=get;list
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=fluxscale-system,resources=leases,verbs=get;create;update
 // +kubebuilder:rbac:groups="",namespace=fluxscale-system,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=discovery.k8s.io,namespace=fluxscale-system,resources=endpointslices,verbs=get;create;update

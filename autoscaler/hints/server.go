@@ -53,6 +53,9 @@ type Options struct {
 	// Instrument, when set, wraps the handler Serve serves (the controller counts answers
 	// by status code for its alerts).
 	Instrument func(http.Handler) http.Handler
+	// Endpoints, when set, publishes this replica as the hint Service's only endpoint
+	// while Serve listens, and withdraws it when Serve stops (see Endpoints).
+	Endpoints *Endpoints
 }
 
 // Server is the hint API: an http.Handler and a controller-runtime Runnable.
@@ -155,6 +158,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		errc <- srv.Serve(ln)
 	}()
 	logf.FromContext(ctx).Info("serving hints", "addr", ln.Addr().String(), "tls", s.opts.CertFile != "")
+	published := make(chan struct{})
+	port := int32(ln.Addr().(*net.TCPAddr).Port)
+	if e := s.opts.Endpoints; e != nil {
+		go func() {
+			defer close(published)
+			e.publishUntilDone(ctx, port)
+		}()
+	} else {
+		close(published)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving hints: %w", err)
@@ -162,6 +175,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if e := s.opts.Endpoints; e != nil {
+		// Withdraw first, so new posts go to the next leader rather than to a closing socket.
+		<-published
+		if err := e.Withdraw(shutdownCtx, port); err != nil {
+			logf.FromContext(ctx).Error(err, "withdrawing this replica from the hint Service; the next leader replaces it")
+		}
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down the hint server: %w", err)
 	}

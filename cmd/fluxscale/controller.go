@@ -38,6 +38,9 @@ type controllerFlags struct {
 	leaderNamespace             string
 	hintAddr, hintCert, hintKey string
 	hintAudience                string
+	// hintService ("namespace/name") and hintAdvertise (this pod's IP) make the leader the
+	// only endpoint of a selectorless hint Service; empty hintService: the Service selects.
+	hintService, hintAdvertise, hintPod string
 	// watchNamespaces limits the manager's cache, and so every watch and cached read, to
 	// these namespaces; empty watches the whole cluster.
 	watchNamespaces []string
@@ -67,6 +70,9 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	fs.StringVar(&f.hintCert, "hint-tls-cert-file", "", "TLS certificate of the hint API; without it and -hint-tls-key-file the API serves plain HTTP")
 	fs.StringVar(&f.hintKey, "hint-tls-key-file", "", "TLS private key of the hint API")
 	fs.StringVar(&f.hintAudience, "hint-audience", hints.DefaultAudience, "audience a hint poster's service account token must have")
+	fs.StringVar(&f.hintService, "hint-service", "", "namespace/name of a Service without a selector whose only endpoint the leader makes itself while it serves hints, so posts never reach a replica that does not listen; needs -hint-advertise-address")
+	fs.StringVar(&f.hintAdvertise, "hint-advertise-address", "", "this replica's pod IP, published as the hint Service's endpoint (the chart passes status.podIP)")
+	fs.StringVar(&f.hintPod, "hint-pod-name", "", "this replica's pod name, recorded as the endpoint's targetRef (optional)")
 	watch := fs.String("watch-namespaces", "", "comma-separated namespaces whose ScalingPolicies and targets the controller watches; empty: all namespaces (needs cluster-wide RBAC)")
 	fs.StringVar(&f.fluxReader, "flux-reader", flux.ReaderPython, "how the Exec source reads Flux state: python (one flux python program per read) or cli (three flux commands, for a Flux without flux python)")
 	fs.StringVar(&f.fluxWatch, "flux-watch", source.WatchPoll, "how the Exec source learns of Flux changes: poll (read at each policy's poll interval) or stream (also follow Flux's journals through one long-lived pods/exec into the lead broker's pod; each change triggers a reconcile, which reads once; a broken stream reconnects with backoff while polling goes on)")
@@ -93,6 +99,14 @@ func parseControllerFlags(args []string, stderr io.Writer) (*controllerFlags, er
 	}
 	if f.kubeAPIQPS <= 0 || f.kubeAPIBurst < 1 {
 		return nil, fmt.Errorf("%w: -kube-api-qps %g, -kube-api-burst %d: want a QPS above 0 and a burst of 1 or more", errUsage, f.kubeAPIQPS, f.kubeAPIBurst)
+	}
+	if f.hintService != "" {
+		if _, _, err := hints.ParseService(f.hintService); err != nil {
+			return nil, fmt.Errorf("%w: -hint-service %v", errUsage, err)
+		}
+		if err := hints.CheckAddress(f.hintAdvertise); err != nil {
+			return nil, fmt.Errorf("%w: -hint-advertise-address %v (-hint-service needs it)", errUsage, err)
+		}
 	}
 	if err := flux.CheckReader(f.fluxReader); err != nil {
 		return nil, fmt.Errorf("%w: -flux-reader %v", errUsage, err)
@@ -243,10 +257,16 @@ func addHintServer(mgr ctrl.Manager, f *controllerFlags, opts *autoscaler.Option
 	if err != nil {
 		return fmt.Errorf("creating the clientset for token and access reviews: %w", err)
 	}
+	var endpoints *hints.Endpoints
+	if f.hintService != "" {
+		ns, name, _ := hints.ParseService(f.hintService) // checked by parseControllerFlags
+		endpoints = &hints.Endpoints{Slices: cs.DiscoveryV1().EndpointSlices(ns), Service: name,
+			Address: f.hintAdvertise, Pod: f.hintPod}
+	}
 	store := hints.NewStore(clock.RealClock{}, hints.StoreOptions{})
 	server := hints.NewServer(store, mgr.GetClient(), hints.NewKubeReviewer(cs.AuthenticationV1(), cs.AuthorizationV1()),
 		clock.RealClock{}, hints.Options{Addr: f.hintAddr, CertFile: f.hintCert, KeyFile: f.hintKey, Audience: f.hintAudience,
-			Instrument: opts.Metrics.InstrumentHints, Recorder: mgr.GetEventRecorder("fluxscale-hints")})
+			Instrument: opts.Metrics.InstrumentHints, Recorder: mgr.GetEventRecorder("fluxscale-hints"), Endpoints: endpoints})
 	if err := mgr.Add(server); err != nil {
 		return fmt.Errorf("adding the hint API: %w", err)
 	}

@@ -31,6 +31,8 @@ type ControllerOptions struct {
 	// Manager, when set, adjusts the manager's options (cache namespaces, leader election)
 	// after StartController's defaults are set.
 	Manager func(*ctrl.Options)
+	// Add, when set, adds more runnables to the manager (a hint server) before it starts.
+	Add func(ctrl.Manager) error
 }
 
 // Controller is the fluxscale controller's manager running in this process.
@@ -80,6 +82,12 @@ func StartController(t *testing.T, opts ControllerOptions) *Controller {
 	if _, err := autoscaler.SetupWithManager(ctx, mgr, opts.Autoscaler); err != nil {
 		cancel()
 		t.Fatal(err)
+	}
+	if opts.Add != nil {
+		if err := opts.Add(mgr); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
 	}
 	c := &Controller{cancel: cancel, done: make(chan error, 1), registry: reg, elected: mgr.Elected(), logs: logs, started: time.Now()}
 	go func() { c.done <- mgr.Start(ctx) }()

@@ -71,25 +71,30 @@ func startController(t *testing.T, e *env, srcs source.Factory, opts controllerO
 	return ctrltest.StartController(t, ctrltest.ControllerOptions{
 		Config:     e.Config,
 		Autoscaler: autoscaler.Options{Sources: srcs, Hints: hintStore(opts.hints)},
-		Manager: func(mo *ctrl.Options) {
-			if opts.namespace != "" {
-				mo.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{opts.namespace: {}}}
-			}
-			if opts.leaderElection == "" {
-				return
-			}
-			mo.LeaderElection = true
-			mo.LeaderElectionID = opts.leaderElection
-			mo.LeaderElectionNamespace = opts.namespace
-			// Short, so a takeover is quick; not so short that a leader on a loaded 2-core
-			// machine under -race misses its renewals.
-			mo.LeaseDuration = ptr.To(4 * time.Second)
-			mo.RenewDeadline = ptr.To(3 * time.Second)
-			mo.RetryPeriod = ptr.To(250 * time.Millisecond)
-			// A stopped manager keeps its lease until it expires, as a crashed one does.
-			mo.LeaderElectionReleaseOnCancel = false
-		},
+		Manager:    leaderOptions(opts),
 	})
+}
+
+// leaderOptions sets the manager's cache namespace and leader election from opts.
+func leaderOptions(opts controllerOptions) func(*ctrl.Options) {
+	return func(mo *ctrl.Options) {
+		if opts.namespace != "" {
+			mo.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{opts.namespace: {}}}
+		}
+		if opts.leaderElection == "" {
+			return
+		}
+		mo.LeaderElection = true
+		mo.LeaderElectionID = opts.leaderElection
+		mo.LeaderElectionNamespace = opts.namespace
+		// Short, so a takeover is quick; not so short that a leader on a loaded 2-core
+		// machine under -race misses its renewals.
+		mo.LeaseDuration = ptr.To(4 * time.Second)
+		mo.RenewDeadline = ptr.To(3 * time.Second)
+		mo.RetryPeriod = ptr.To(250 * time.Millisecond)
+		// A stopped manager keeps its lease until it expires, as a crashed one does.
+		mo.LeaderElectionReleaseOnCancel = false
+	}
 }
 
 // hintStore returns s as the controller's HintStore, nil (no hints) when s is nil: a nil

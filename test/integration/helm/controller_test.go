@@ -12,6 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 )
 
 // buildController builds the controller binary from this repository.
@@ -34,14 +38,46 @@ type controllerProc struct {
 	done     chan struct{}
 }
 
-// startController runs bin with the container args of the chart's Deployment, the listen
-// addresses moved to free loopback ports (several engineers share this machine), and
-// kubeconfig. It is stopped in t.Cleanup, also when the test fails.
-func startController(t *testing.T, bin string, chartArgs []string, kubeconfig string) *controllerProc {
+// podEnv is what the kubelet gives the container's env as this process would run in a pod:
+// the downward API fields the chart uses, with this machine's address as the pod IP.
+func podEnv(t *testing.T, c corev1.Container) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, v := range c.Env {
+		switch {
+		case v.ValueFrom == nil:
+			env[v.Name] = v.Value
+		case v.ValueFrom.FieldRef != nil && v.ValueFrom.FieldRef.FieldPath == "status.podIP":
+			env[v.Name] = ctrltest.HostIP(t)
+		case v.ValueFrom.FieldRef != nil && v.ValueFrom.FieldRef.FieldPath == "metadata.name":
+			env[v.Name] = "fluxscale-controller-test"
+		default:
+			t.Fatalf("env %s of the chart's container: this test does not know how to fill %+v", v.Name, v.ValueFrom)
+		}
+	}
+	return env
+}
+
+// expand replaces $(NAME) in arg by env[NAME], as the kubelet does with container args; a
+// name env lacks stays as written, as there.
+func expand(arg string, env map[string]string) string {
+	for name, v := range env {
+		arg = strings.ReplaceAll(arg, "$("+name+")", v)
+	}
+	return arg
+}
+
+// startController runs bin with the container args of the chart's Deployment (its $(VAR)s
+// expanded from the container's env), the listen addresses moved to free loopback ports
+// (several engineers share this machine), and kubeconfig. It is stopped in t.Cleanup, also
+// when the test fails.
+func startController(t *testing.T, bin string, c corev1.Container, kubeconfig string) *controllerProc {
 	t.Helper()
 	p := &controllerProc{logPath: filepath.Join(t.TempDir(), "controller.log"), done: make(chan struct{})}
+	env := podEnv(t, c)
 	var args []string
-	for _, a := range chartArgs {
+	for _, a := range c.Args {
+		a = expand(a, env)
 		name, _, _ := strings.Cut(a, "=")
 		switch name {
 		case "-metrics-bind-address":

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/test/builders"
+	"github.com/fluxscale/fluxscale/test/ctrltest"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/fixture"
 	"github.com/fluxscale/fluxscale/test/fluxstandin/golden"
 	"github.com/fluxscale/fluxscale/test/localcluster"
@@ -97,6 +99,7 @@ func TestHelmInstall(t *testing.T) {
 			t.Errorf("the log does not say which namespaces are watched:\n%s", logs)
 		}
 		noForbidden(t, logs)
+		hintEndpoint(t, e, p)
 		table, cells := wideTable(t, e, watched)
 		t.Logf("kubectl get sp -n %s -o wide:\n%s", watched, table)
 		want := map[string]string{"Current": fmt.Sprint(grownSize), "Desired": fmt.Sprint(grownSize), "Pending": "3",
@@ -153,7 +156,7 @@ func startInstalledController(t *testing.T, e *installEnv) *controllerProc {
 		t.Fatalf("the chart's Deployment: %v", err)
 	}
 	pod := d.Spec.Template.Spec
-	return startController(t, e.controller, pod.Containers[0].Args,
+	return startController(t, e.controller, pod.Containers[0],
 		serviceAccountKubeconfig(t, e.c, releaseNamespace, pod.ServiceAccountName))
 }
 
@@ -287,4 +290,33 @@ func firstLine(logs, s string) string {
 		}
 	}
 	return "(none)"
+}
+
+// hintEndpoint waits for the installed controller, with the chart's RBAC, to name itself (its
+// pod IP, the port it serves hints on) as the only endpoint of the selectorless hint Service.
+func hintEndpoint(t *testing.T, e *installEnv, p *controllerProc) {
+	t.Helper()
+	var svc corev1.Service
+	if err := e.cl.Get(t.Context(), client.ObjectKey{Namespace: releaseNamespace, Name: release + "-hints"}, &svc); err != nil {
+		t.Fatalf("the chart's hint Service: %v", err)
+	}
+	if len(svc.Spec.Selector) != 0 {
+		t.Errorf("the hint Service selects %v: posts would reach replicas that do not serve hints", svc.Spec.Selector)
+	}
+	want := ctrltest.HostIP(t) + ":" + p.hintsURL[strings.LastIndex(p.hintsURL, ":")+1:]
+	eventually(t, 30*time.Second, "the hint Service's EndpointSlice naming the leader "+want, func(ctx context.Context) (bool, string) {
+		var s discoveryv1.EndpointSlice
+		if err := e.cl.Get(ctx, client.ObjectKey{Namespace: releaseNamespace, Name: svc.Name}, &s); err != nil {
+			return false, err.Error()
+		}
+		var got []string
+		for _, ep := range s.Endpoints {
+			for _, a := range ep.Addresses {
+				for _, port := range s.Ports {
+					got = append(got, fmt.Sprintf("%s:%d", a, ptr.Deref(port.Port, 0)))
+				}
+			}
+		}
+		return len(got) == 1 && got[0] == want && s.Labels[discoveryv1.LabelServiceName] == svc.Name, fmt.Sprintf("endpoints %v labels %v", got, s.Labels)
+	})
 }
