@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 )
 
@@ -19,7 +20,29 @@ func conditions(o *outcome) []metav1.Condition {
 	if o.targetProblem != nil || o.decision == nil {
 		return out
 	}
-	return append(out, scalingActive(o), scalingLimited(o), draining(o), fallbackActive(o))
+	out = append(out, scalingActive(o), scalingLimited(o), draining(o), fallbackActive(o))
+	if o.watch != nil {
+		out = append(out, fluxWatch(o.watch))
+	}
+	return out
+}
+
+// fluxWatch says whether Flux's changes reach the controller as they happen. Polling goes on
+// in every state, so a broken watch only delays decisions; it never lets a stale state shrink.
+func fluxWatch(h *source.WatchHealth) metav1.Condition {
+	const typ = v1alpha1.ConditionFluxWatch
+	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	switch h.State {
+	case source.WatchBroken:
+		return condition(typ, false, v1alpha1.ReasonWatchBroken,
+			"following Flux's changes failed since %s: %s; reconnecting with backoff (tries at most 30 s apart); meanwhile the policy is read at its poll interval",
+			at(h.Since), h.Err)
+	case source.WatchUnavailable:
+		return condition(typ, false, v1alpha1.ReasonJournalUnavailable,
+			"Flux's journals cannot be followed here: %s; the policy is read at its poll interval (next try %s). The journals need flux-core 0.72 or later and the instance owner's identity",
+			h.Err, at(h.Retry))
+	}
+	return condition(typ, true, v1alpha1.ReasonFollowing, "Flux's changes reach the controller as they happen (since %s)", at(h.Since))
 }
 
 func condition(typ string, status bool, reason, format string, args ...any) metav1.Condition {

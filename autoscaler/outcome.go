@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
@@ -16,6 +17,9 @@ type outcome struct {
 	generation int64
 	dryRun     bool
 	source     v1alpha1.FluxSourceType
+	// watch is what the policy's feeder last learned of following Flux's changes; nil when
+	// no feeder runs or none has an answer yet (no FluxWatch condition then).
+	watch *source.WatchHealth
 
 	// targetProblem is why the target cannot be scaled; target is nil then.
 	targetProblem *target.Problem

@@ -155,6 +155,9 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 			since = o.flux.state.Version
 		}
 		r.feeders.Ensure(p.key, sp.UID, sp.Generation, src.Watcher, since)
+		if h, ok := r.feeders.Health(p.key); ok {
+			o.watch = &h
+		}
 	} else {
 		r.feeders.Stop(p.key)
 	}

@@ -44,6 +44,11 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 		c.LastTransitionTime = metav1.NewTime(o.now)
 		meta.SetStatusCondition(&st.Conditions, c)
 	}
+	if o.watch == nil {
+		// No feeder follows Flux for this policy (any more): a FluxWatch left from before
+		// would describe a watch that is not there.
+		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionFluxWatch)
+	}
 	if o.target == nil {
 		return st
 	}

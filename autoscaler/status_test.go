@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
@@ -387,5 +388,38 @@ func TestDrainOutcomeStaysUntilTheNextDrain(t *testing.T) {
 	st = newStatus(&st, &draining)
 	if got := condSummary(&st)[v1alpha1.ConditionDraining]; got != "True/DrainInProgress" {
 		t.Errorf("Draining when a new drain starts %q, want True/DrainInProgress", got)
+	}
+}
+
+// FluxWatch says what the feeder last learned, and leaves the status once no feeder follows
+// Flux for the policy.
+func TestFluxWatchConditionFollowsTheFeeder(t *testing.T) {
+	o := outcome{now: t0, target: indexedJob(3), flux: fluxReading{state: freshState(0), fresh: true, lastGood: t0}, decision: withinRange(3)}
+	o.watch = &source.WatchHealth{State: source.WatchFollowing, Since: t0}
+	st := newStatus(&v1alpha1.ScalingPolicyStatus{}, &o)
+	if got := condSummary(&st)[v1alpha1.ConditionFluxWatch]; got != "True/Following" {
+		t.Errorf("FluxWatch %q while following, want True/Following", got)
+	}
+	o.watch = &source.WatchHealth{State: source.WatchBroken, Err: "exec stream cut", Since: t0, Retry: t0.Add(time.Second)}
+	st = newStatus(&st, &o)
+	c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionFluxWatch)
+	if c == nil || c.Reason != v1alpha1.ReasonWatchBroken || !strings.Contains(c.Message, "exec stream cut") ||
+		!strings.Contains(c.Message, "poll interval") {
+		t.Errorf("FluxWatch while broken: %+v, want False/WatchBroken naming the error and the polling", c)
+	}
+	// The rest of the status does not change with the watch: polling goes on.
+	if got := condSummary(&st)[v1alpha1.ConditionScalingActive]; got != "True/"+v1alpha1.ReasonValidMetrics {
+		t.Errorf("ScalingActive %q with a broken watch, want True/ValidMetrics", got)
+	}
+	o.watch = &source.WatchHealth{State: source.WatchUnavailable, Err: "journal unavailable: not the instance owner", Since: t0, Retry: t0.Add(10 * time.Minute)}
+	st = newStatus(&st, &o)
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionFluxWatch); c == nil || c.Reason != v1alpha1.ReasonJournalUnavailable ||
+		!strings.Contains(c.Message, "not the instance owner") {
+		t.Errorf("FluxWatch when unavailable: %+v, want False/JournalUnavailable naming why", c)
+	}
+	o.watch = nil
+	st = newStatus(&st, &o)
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionFluxWatch); c != nil {
+		t.Errorf("FluxWatch %+v with no feeder, want none", c)
 	}
 }

@@ -12,6 +12,22 @@ const (
 	ConditionDraining = "Draining"
 	// ConditionFallbackActive: Flux state has been missing long enough that the fallback applies.
 	ConditionFallbackActive = "FallbackActive"
+	// ConditionFluxWatch: whether the controller follows Flux's changes as they happen (the
+	// agent's long-poll, or the Exec source's journal stream). Set only for a source that can
+	// follow them; the policy is read at its poll interval either way.
+	ConditionFluxWatch = "FluxWatch"
+)
+
+// FluxWatch reasons.
+const (
+	// ReasonFollowing: Flux's changes reach the controller as they happen.
+	ReasonFollowing = "Following"
+	// ReasonWatchBroken: following failed (stream cut, agent unreachable, broker restarted);
+	// it reconnects with backoff.
+	ReasonWatchBroken = "WatchBroken"
+	// ReasonJournalUnavailable: Flux's journals cannot be followed here (not the instance
+	// owner, a Flux older than 0.72); it tries again every 10 minutes.
+	ReasonJournalUnavailable = "JournalUnavailable"
 )
 
 // Condition reasons. Each names the step that decided, so a user can look it up in the

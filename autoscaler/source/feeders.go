@@ -53,6 +53,7 @@ type feeder struct {
 	since      uint64
 	cancel     context.CancelFunc // nil while waiting for Start
 	done       chan struct{}
+	health     WatchHealth // guarded by Feeders.mu
 }
 
 // NewFeeders returns Feeders that send events to events and mark each in triggers.
@@ -116,7 +117,7 @@ func (f *Feeders) launch(key types.NamespacedName, fd *feeder) {
 	fd.cancel = cancel
 	go func() {
 		defer close(fd.done)
-		f.run(ctx, key, fd.watcher, fd.since)
+		f.run(ctx, key, fd)
 	}()
 }
 
@@ -130,7 +131,8 @@ func (fd *feeder) stop() {
 
 // run long-polls w until ctx ends, sending one event per state change and backing off
 // exponentially while the source fails.
-func (f *Feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watcher, since uint64) {
+func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder) {
+	w, since := fd.watcher, fd.since
 	logger := log.FromContext(ctx).WithValues("scalingPolicy", key)
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(500*time.Millisecond),
@@ -148,16 +150,21 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, w flux.Watc
 		case ctx.Err() != nil:
 			return
 		case err != nil && bounded:
+			f.setHealth(fd, WatchFollowing, nil, time.Time{})
 			continue // our own bound passed without a change
 		case errors.Is(err, flux.ErrJournalUnavailable):
 			logger.Info("Flux's journals cannot be followed here; the policy is read by polling", "reason", err.Error(), "retryIn", unavailableRetry.String())
+			f.setHealth(fd, WatchUnavailable, err, f.clock.Now().Add(unavailableRetry))
 			f.wait(ctx, unavailableRetry)
 			continue
 		case err != nil:
 			logger.V(1).Info("Flux watch failed; backing off", "error", err.Error())
-			f.wait(ctx, b.NextBackOff())
+			d := b.NextBackOff()
+			f.setHealth(fd, WatchBroken, err, f.clock.Now().Add(d))
+			f.wait(ctx, d)
 			continue
 		}
+		f.setHealth(fd, WatchFollowing, nil, time.Time{})
 		b.Reset()
 		if st.Version == since && since != 0 {
 			if f.clock.Since(started) < minWatchInterval {

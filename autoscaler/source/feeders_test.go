@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,10 +79,24 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 		}
 	}
 
-	// The first Watch starts from the version the reconcile read.
+	health := func(wantState, wantErr string) WatchHealth {
+		t.Helper()
+		h, ok := f.Health(key)
+		if !ok || h.State != wantState || h.Err != wantErr {
+			t.Fatalf("Health %+v %v, want state %s, error %q", h, ok, wantState, wantErr)
+		}
+		return h
+	}
+
+	// The first Watch starts from the version the reconcile read. Before it answers there is
+	// no health to report.
+	if h, ok := f.Health(key); ok {
+		t.Fatalf("Health %+v before the first Watch answered", h)
+	}
 	expectAsked(5)
 	w.replies <- watchReply{version: 6}
 	expectEvent()
+	health(WatchFollowing, "")
 	if tr, ok := triggers.Take(key); !ok || tr.Kind != controllermetrics.TriggerFluxState || !tr.At.Equal(t0) {
 		t.Errorf("trigger %+v %v, want a flux-state trigger at %v", tr, ok, t0)
 	}
@@ -100,13 +115,22 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 		t.Fatalf("watched again (since %d) without backing off", since)
 	default:
 	}
+	if h := health(WatchBroken, "agent unreachable"); !h.Since.Equal(t0) || !h.Retry.After(t0) {
+		t.Errorf("Broken since %v, next try %v: want since %v and a later try", h.Since, h.Retry, t0)
+	}
 	clk.Step(time.Minute)
 	expectAsked(6)
 	w.replies <- watchReply{version: 7}
 	expectEvent()
+	if h := health(WatchFollowing, ""); !h.Since.Equal(t0.Add(time.Minute)) {
+		t.Errorf("Following again since %v, want %v", h.Since, t0.Add(time.Minute))
+	}
 
-	// stop ends the feeder; Start returns when ctx ends.
+	// stop ends the feeder, and its health with it; Start returns when ctx ends.
 	f.Stop(key)
+	if h, ok := f.Health(key); ok {
+		t.Errorf("Health %+v after Stop", h)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -136,6 +160,10 @@ func TestFeederWaitsLongWhenStreamingIsUnavailable(t *testing.T) {
 		return clk.HasWaiters(), nil
 	}); err != nil {
 		t.Fatal("the feeder did not wait on the clock")
+	}
+	if h, ok := f.Health(key); !ok || h.State != WatchUnavailable || !h.Retry.Equal(t0.Add(unavailableRetry)) ||
+		!strings.Contains(h.Err, "not the instance owner") {
+		t.Errorf("Health %+v %v, want Unavailable, next try at %v, naming the reason", h, ok, t0.Add(unavailableRetry))
 	}
 	clk.Step(unavailableRetry - time.Second) // past any backoff, short of the retry
 	select {
