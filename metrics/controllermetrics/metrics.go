@@ -7,6 +7,7 @@ package controllermetrics
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -203,6 +204,13 @@ func (m *Metrics) Conditions(namespace, policy string, conds []metav1.Condition)
 		}
 		m.conditions.With(labels).Set(1)
 		shown[c.Type] = labels
+	}
+	// A condition the status no longer has (FluxWatch once no feeder runs) stops being shown.
+	for typ, labels := range shown {
+		if !slices.ContainsFunc(conds, func(c metav1.Condition) bool { return c.Type == typ }) {
+			m.conditions.Delete(labels)
+			delete(shown, typ)
+		}
 	}
 }
 

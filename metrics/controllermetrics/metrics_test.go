@@ -103,6 +103,13 @@ func TestConditionsKeepOneSeriesPerType(t *testing.T) {
 	if diff := cmp.Diff(want, series(t, reg)); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
 	}
+	// A condition type the status dropped (FluxWatch, once no feeder runs) goes too.
+	m.Conditions("ns", "p", []metav1.Condition{
+		{Type: "AbleToScale", Status: metav1.ConditionTrue, Reason: "SucceededRescale"},
+	})
+	if diff := cmp.Diff(want[1:], series(t, reg)); diff != "" {
+		t.Errorf("series after FallbackActive left the status (-want +got):\n%s", diff)
+	}
 }
 
 func TestInstrumentHintsCountsByMethodAndCode(t *testing.T) {
