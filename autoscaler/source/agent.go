@@ -26,7 +26,8 @@ func (k *KubeSources) agentSource(ctx context.Context, sp *v1alpha1.ScalingPolic
 	}
 	policy := sp.DeepCopy() // the client outlives this reconcile's copy
 	refresh := func(ctx context.Context) (string, error) { return k.agentToken(ctx, policy) }
-	c, err := agent.NewClient(a.URL, agent.ClientOptions{Token: token, RefreshToken: refresh})
+	k.agentHTTPOnce.Do(func() { k.agentHTTP = agent.NewHTTPClient() })
+	c, err := agent.NewClient(a.URL, agent.ClientOptions{HTTPClient: k.agentHTTP, Token: token, RefreshToken: refresh})
 	if err != nil {
 		return Source{}, fmt.Errorf("flux.agent.url: %w", err)
 	}

@@ -3,6 +3,8 @@ package source
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/rest"
@@ -35,6 +37,11 @@ type KubeSources struct {
 	// FluxWatch is how the Exec source learns of changes: WatchPoll (the default, "") or
 	// WatchStream (follow Flux's journals through one long-lived pods/exec per policy).
 	FluxWatch string
+
+	// agentHTTP is shared by every Agent source's client (agent.NewHTTPClient: one kept
+	// connection per agent, however many policies).
+	agentHTTPOnce sync.Once
+	agentHTTP     *http.Client
 }
 
 var _ Factory = (*KubeSources)(nil)
