@@ -21,8 +21,9 @@ import (
 // taken at the last refresh, while drains and undrains reach Flux at once.
 type cachingFlux struct {
 	*simulated.Cluster
-	mu   sync.Mutex
-	snap flux.State
+	mu     sync.Mutex
+	snap   flux.State
+	drains int
 }
 
 func (c *cachingFlux) refresh(t *testing.T) {
@@ -42,7 +43,34 @@ func (c *cachingFlux) State(context.Context) (flux.State, error) {
 	return c.snap, nil
 }
 
+// Drain counts the drain calls that reach Flux.
+func (c *cachingFlux) Drain(ctx context.Context, ranks flux.RankSet, reason string) error {
+	c.mu.Lock()
+	c.drains++
+	c.mu.Unlock()
+	return c.Cluster.Drain(ctx, ranks, reason)
+}
+
 type cachingSources struct{ c *cachingFlux }
+
+// stepCached moves both clocks by a second, takes a new snapshot when refresh is set (the
+// agent's refresh), reconciles, and mirrors the Job's size into the model.
+func (h *harness) stepCached(cf *cachingFlux, refresh bool) {
+	h.t.Helper()
+	h.clock.Step(time.Second)
+	if err := h.sim.Advance(time.Second); err != nil {
+		h.t.Fatal(err)
+	}
+	if refresh {
+		cf.refresh(h.t)
+	}
+	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.sim.Resize(h.jobSize()); err != nil {
+		h.t.Fatal(err)
+	}
+}
 
 func (s cachingSources) NewSource(context.Context, *v1alpha1.ScalingPolicy, *target.Info) (source.Source, error) {
 	return source.Source{Flux: s.c}, nil
@@ -59,22 +87,7 @@ func TestShrinkWaitsForStateObservedAfterAnUndrain(t *testing.T) {
 	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(6).Obj())
 	cf := &cachingFlux{Cluster: sim}
 	h.r.sources = source.NewCache(cachingSources{cf})
-	step := func(refresh bool) {
-		t.Helper()
-		h.clock.Step(time.Second)
-		if err := sim.Advance(time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if refresh {
-			cf.refresh(t)
-		}
-		if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
-			t.Fatal(err)
-		}
-		if err := sim.Resize(h.jobSize()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	step := func(refresh bool) { t.Helper(); h.stepCached(cf, refresh) }
 	exact := func(id string, size int32) {
 		t.Helper()
 		hint := policy.Hint{ID: id, Subject: "system:serviceaccount:team:app", Size: size, Mode: v1alpha1.HintExact,
@@ -112,23 +125,6 @@ func TestShrinkWaitsForStateObservedAfterAnUndrain(t *testing.T) {
 	}
 }
 
-// countingFlux counts the drain calls that reach Flux.
-type countingFlux struct {
-	*cachingFlux
-	drains int
-}
-
-func (c *countingFlux) Drain(ctx context.Context, ranks flux.RankSet, reason string) error {
-	c.drains++
-	return c.cachingFlux.Drain(ctx, ranks, reason)
-}
-
-type countingSources struct{ c *countingFlux }
-
-func (s countingSources) NewSource(context.Context, *v1alpha1.ScalingPolicy, *target.Info) (source.Source, error) {
-	return source.Source{Flux: s.c}, nil
-}
-
 // A snapshot taken before our own drain shows the ranks undrained: that is the snapshot's
 // age, not an undrain, so the ranks are not drained again and no second DrainStarted is
 // recorded (seen on the real operator: two DrainStarted for one drain of ranks 2-3).
@@ -136,24 +132,9 @@ func TestNoSecondDrainOnASnapshotFromBeforeTheDrain(t *testing.T) {
 	sim := newSimCluster(t, 6)
 	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
 	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(6).Obj())
-	cf := &countingFlux{cachingFlux: &cachingFlux{Cluster: sim}}
-	h.r.sources = source.NewCache(countingSources{cf})
-	step := func(refresh bool) {
-		t.Helper()
-		h.clock.Step(time.Second)
-		if err := sim.Advance(time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if refresh {
-			cf.refresh(t)
-		}
-		if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
-			t.Fatal(err)
-		}
-		if err := sim.Resize(h.jobSize()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cf := &cachingFlux{Cluster: sim}
+	h.r.sources = source.NewCache(cachingSources{cf})
+	step := func(refresh bool) { t.Helper(); h.stepCached(cf, refresh) }
 	submit(t, sim, 1, 4, time.Hour) // ranks 0-3 busy, 4-5 idle
 	step(true)                      // drains 4-5 on a snapshot taken just before
 	step(false)
