@@ -103,11 +103,11 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("generating certificates: %w", err)
 	}
-	ports, err := freePorts(5)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, fmt.Errorf("finding free ports: %w", err)
 	}
-	etcdPort, peerPort, apiPort, kcmPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4]
+	etcdPort, peerPort, apiPort, kwokPort := ports[0], ports[1], ports[2], ports[3]
 
 	if err := c.startEtcd(ctx, bins["etcd"], etcdPort, peerPort); err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := c.startAPIServer(ctx, bins["kube-apiserver"], certs, apiPort, etcdPort); err != nil {
 		return nil, err
 	}
-	kcm, err := c.startControllerManager(bins["kube-controller-manager"], certs, kcmPort)
+	kcm, err := c.startControllerManager(bins["kube-controller-manager"], certs)
 	if err != nil {
 		return nil, err
 	}
