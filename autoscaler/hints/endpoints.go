@@ -3,6 +3,7 @@ package hints
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -83,7 +84,10 @@ func (e *Endpoints) Publish(ctx context.Context, port int32) error {
 	if err != nil {
 		return wrap(err, "reading", e.Service)
 	}
-	got.Labels = mergeLabels(got.Labels, want.Labels)
+	if got.Labels == nil {
+		got.Labels = map[string]string{}
+	}
+	maps.Copy(got.Labels, want.Labels)
 	got.AddressType, got.Endpoints, got.Ports = want.AddressType, want.Endpoints, want.Ports
 	_, err = e.Slices.Update(ctx, got, metav1.UpdateOptions{})
 	return wrap(err, "updating", e.Service)
@@ -133,14 +137,7 @@ func (e *Endpoints) named(s *discoveryv1.EndpointSlice, port int32) bool {
 	if !slices.ContainsFunc(s.Ports, func(p discoveryv1.EndpointPort) bool { return p.Port != nil && *p.Port == port }) {
 		return false
 	}
-	for _, ep := range s.Endpoints {
-		for _, a := range ep.Addresses {
-			if a == e.Address {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.Endpoints, func(ep discoveryv1.Endpoint) bool { return slices.Contains(ep.Addresses, e.Address) })
 }
 
 func (e *Endpoints) slice(port int32) *discoveryv1.EndpointSlice {
@@ -166,16 +163,6 @@ func (e *Endpoints) slice(port int32) *discoveryv1.EndpointSlice {
 		// endpoints' port.
 		Ports: []discoveryv1.EndpointPort{{Name: ptr.To("hints"), Port: ptr.To(port), Protocol: ptr.To(corev1.ProtocolTCP)}},
 	}
-}
-
-func mergeLabels(have, want map[string]string) map[string]string {
-	if have == nil {
-		have = map[string]string{}
-	}
-	for k, v := range want {
-		have[k] = v
-	}
-	return have
 }
 
 func wrap(err error, verb, name string) error {
