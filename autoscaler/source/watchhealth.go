@@ -1,6 +1,7 @@
 package source
 
 import (
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -53,7 +54,8 @@ func (f *Feeders) setHealth(fd *feeder, state string, err error, retry time.Time
 	if err != nil {
 		h.Err = err.Error()
 		if len(h.Err) > maxWatchError {
-			h.Err = h.Err[:maxWatchError] + "..."
+			// A cut can split a UTF-8 sequence; a condition message must stay valid text.
+			h.Err = strings.ToValidUTF8(h.Err[:maxWatchError], "") + "..."
 		}
 	}
 	fd.health = h
