@@ -89,6 +89,9 @@ type PendingJob struct {
 	NNodes int32
 	// NCores is the core count asked for; 0 when unknown.
 	NCores int32
+	// Duration is the job's time limit (flux submit -t): it runs no longer once started.
+	// 0 when the job set none.
+	Duration time.Duration
 }
 
 // Rank is one Flux broker rank (Job completion index, pod <name>-<rank>).
@@ -100,6 +103,10 @@ type Rank struct {
 	Allocated bool
 	// Drained is true when the rank is drained or draining (draining = Drained && Allocated).
 	Drained bool
+	// Expires is when every job on an allocated rank has reached its time limit, so the
+	// rank is free by then; zero when the rank is idle or some job on it has no limit (or
+	// is not listed).
+	Expires time.Time
 }
 
 // PodUsage is CPU use of the target's pods.

@@ -4,6 +4,8 @@
 package signals
 
 import (
+	"time"
+
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
 )
@@ -26,15 +28,46 @@ func FluxInput(s flux.State) *policy.FluxState {
 	}
 	for _, j := range s.Jobs {
 		if j.Pending() {
-			out.Pending = append(out.Pending, policy.PendingJob{ID: j.ID, NNodes: j.NNodes, NCores: j.NCores})
+			out.Pending = append(out.Pending, policy.PendingJob{ID: j.ID, NNodes: j.NNodes, NCores: j.NCores, Duration: j.Duration})
 		}
 	}
 	out.AllocatedAhead = allocatedAhead(s)
 	if s.PerRank {
+		expires := rankExpirations(s)
 		out.Ranks = make([]policy.Rank, 0, len(s.Ranks))
 		for _, r := range s.Ranks {
-			out.Ranks = append(out.Ranks, policy.Rank{Rank: r.Rank, Up: r.Online, Allocated: r.Allocated, Drained: r.Drain != ""})
+			pr := policy.Rank{Rank: r.Rank, Up: r.Online, Allocated: r.Allocated, Drained: r.Drain != ""}
+			if r.Allocated {
+				pr.Expires = expires[r.Rank]
+			}
+			out.Ranks = append(out.Ranks, pr)
 		}
+	}
+	return out
+}
+
+// rankExpirations maps each rank that running jobs hold to when the last of them reaches
+// its time limit. A rank one of whose jobs has no limit is left out (it may stay busy for
+// ever), and so is an allocated rank no listed job holds: policy reads a zero time as
+// "unknown" and never plans on it.
+func rankExpirations(s flux.State) map[int32]time.Time {
+	out := map[int32]time.Time{}
+	unlimited := map[int32]bool{}
+	for _, j := range s.Jobs {
+		if j.State != flux.JobRun && j.State != flux.JobCleanup {
+			continue
+		}
+		for _, r := range j.Ranks {
+			switch {
+			case j.Expiration.IsZero():
+				unlimited[r] = true
+			case j.Expiration.After(out[r]):
+				out[r] = j.Expiration
+			}
+		}
+	}
+	for r := range unlimited {
+		delete(out, r)
 	}
 	return out
 }

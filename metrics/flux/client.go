@@ -95,6 +95,11 @@ type Job struct {
 	// with flux job urgency ID hold): the scheduler gets no request for it until it is
 	// released, so it is not demand.
 	Held bool `json:"held,omitempty"`
+	// Duration is the time limit the job asked for (flux submit -t); 0 when it set none.
+	Duration time.Duration `json:"duration,omitempty"`
+	// Expiration is when a running job reaches its time limit and Flux ends it, so its
+	// ranks are free by then; zero for pending jobs and jobs with no limit.
+	Expiration time.Time `json:"expiration,omitzero"`
 }
 
 // Pending reports whether the job waits for resources. A held job does not: it waits for

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // jobsJSON is `flux jobs --json`: {"jobs": [...]}, jobs in Flux's listing order (pending by
@@ -26,6 +27,10 @@ type jobJSON struct {
 	// Priority is the job's priority once the job manager assigned one (flux jobs prints
 	// it from PRIORITY on); 0 holds the job (urgency 0, `flux job urgency ID hold`).
 	Priority *int64 `json:"priority"`
+	// Duration is the time limit in seconds (0.0: none); Expiration a running job's limit
+	// as Unix seconds, left out (or 0.0) when it has none. Both are floats in Flux.
+	Duration   *float64 `json:"duration"`
+	Expiration *float64 `json:"expiration"`
 }
 
 // parseJobs reads `flux jobs --json` output and returns the active jobs in Flux's order.
@@ -85,5 +90,38 @@ func (j jobJSON) job() (job Job, active bool, err error) {
 			return Job{}, false, err
 		}
 	}
+	if job.Duration, err = durationField(j.Duration); err != nil {
+		return Job{}, false, err
+	}
+	if job.Expiration, err = expirationField(j.Expiration); err != nil {
+		return Job{}, false, err
+	}
 	return job, true, nil
+}
+
+// maxLimitSeconds bounds the time fields: a century, far beyond any Flux time limit, and
+// well inside what time.Duration and time.Time hold.
+const maxLimitSeconds = 100 * 365 * 24 * 3600
+
+// durationField reads a job's time limit in seconds; nil and 0.0 mean none.
+func durationField(v *float64) (time.Duration, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if math.IsNaN(*v) || *v < 0 || *v > maxLimitSeconds {
+		return 0, fmt.Errorf("duration %v is not a time limit in seconds", *v)
+	}
+	return time.Duration(*v * float64(time.Second)), nil
+}
+
+// expirationField reads when a job's limit ends, in Unix seconds; nil and 0.0 mean none.
+func expirationField(v *float64) (time.Time, error) {
+	if v == nil || *v == 0 {
+		return time.Time{}, nil
+	}
+	if math.IsNaN(*v) || *v < 0 || *v > 2*maxLimitSeconds {
+		return time.Time{}, fmt.Errorf("expiration %v is not a time in Unix seconds", *v)
+	}
+	sec, frac := math.Modf(*v)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }

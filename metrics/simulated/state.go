@@ -59,7 +59,11 @@ func (c *Cluster) state() flux.State {
 	for _, idx := range c.queue[:min(limit, len(c.queue))] {
 		js := &c.jobs[idx]
 		// Pending jobs have no core count yet: `flux jobs` prints ncores empty for them.
-		s.Jobs = append(s.Jobs, flux.Job{ID: js.fluxID, State: flux.JobSched, NNodes: js.rec.NNodes, NTasks: js.rec.NNodes})
+		// The walltime is the job's time limit (flux submit -t), which Flux lists as duration.
+		s.Jobs = append(s.Jobs, flux.Job{
+			ID: js.fluxID, State: flux.JobSched, NNodes: js.rec.NNodes, NTasks: js.rec.NNodes,
+			Duration: js.rec.walltime(),
+		})
 	}
 	s.Counts.Sched = int32(len(c.queue))
 	var running []int
@@ -79,6 +83,7 @@ func (c *Cluster) state() flux.State {
 		s.Jobs = append(s.Jobs, flux.Job{
 			ID: js.fluxID, State: flux.JobRun, NNodes: js.rec.NNodes,
 			NCores: js.rec.NNodes * cpn, NTasks: js.rec.NNodes, Ranks: flux.NewRankSet(js.ranks...),
+			Duration: js.rec.walltime(), Expiration: js.rec.Start.Add(js.rec.walltime()),
 		})
 	}
 	s.Counts.Run = int32(len(running))

@@ -32,13 +32,17 @@ func TestElasticConfigScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 02_jobs_fmt: pending in queue order, then running newest first; pending jobs have no
-	// ncores yet, running ones have 2 per node.
+	// ncores yet, running ones have 2 per node. The fixture's jobs had no time limit; here
+	// each job's walltime is its limit (duration), and a running job expires at its start
+	// plus that limit.
 	wantJobs := []flux.Job{
-		{ID: F58(3), State: flux.JobSched, NNodes: 3, NTasks: 3},
-		{ID: F58(4), State: flux.JobSched, NNodes: 6, NTasks: 6},
-		{ID: F58(5), State: flux.JobSched, NNodes: 7, NTasks: 7},
-		{ID: F58(2), State: flux.JobRun, NNodes: 1, NTasks: 1, NCores: 2, Ranks: flux.NewRankSet(2)},
-		{ID: F58(1), State: flux.JobRun, NNodes: 2, NTasks: 2, NCores: 4, Ranks: flux.NewRankSet(0, 1)},
+		{ID: F58(3), State: flux.JobSched, NNodes: 3, NTasks: 3, Duration: time.Minute},
+		{ID: F58(4), State: flux.JobSched, NNodes: 6, NTasks: 6, Duration: time.Minute},
+		{ID: F58(5), State: flux.JobSched, NNodes: 7, NTasks: 7, Duration: time.Minute},
+		{ID: F58(2), State: flux.JobRun, NNodes: 1, NTasks: 1, NCores: 2, Ranks: flux.NewRankSet(2),
+			Duration: time.Minute, Expiration: epoch.Add(time.Minute)},
+		{ID: F58(1), State: flux.JobRun, NNodes: 2, NTasks: 2, NCores: 4, Ranks: flux.NewRankSet(0, 1),
+			Duration: time.Hour, Expiration: epoch.Add(time.Hour)},
 	}
 	if diff := cmp.Diff(wantJobs, s.Jobs); diff != "" {
 		t.Errorf("jobs (-want +got):\n%s", diff)
