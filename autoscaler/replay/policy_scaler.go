@@ -80,6 +80,8 @@ func (p *PolicyScaler) Decide(ctx context.Context, cl *simulated.Cluster) error 
 		Now: now, Spec: p.spec, Current: current, TargetMax: cl.MaxSize(),
 		Flux: p.seen, FluxFresh: true, FluxLastGood: now,
 		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted, Expressions: p.exprs,
+		// policy reads 0 as its default delay; ranks that come up at once are 1 ns away.
+		NodeStartDelay: max(cl.NodeUpDelay(), time.Nanosecond),
 	})
 	p.history = d.History
 	if p.spec.DryRun {

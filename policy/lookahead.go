@@ -1,0 +1,150 @@
+package policy
+
+import (
+	"slices"
+	"time"
+)
+
+// DefaultNodeStartDelay is the node start delay QueueDepth assumes when Input gives none:
+// about what a rank a MiniCluster resize adds takes to join (pod scheduled, image present,
+// broker connected to rank 0).
+const DefaultNodeStartDelay = 60 * time.Second
+
+// startWithin is how far ahead QueueDepth provisions for a pending job that cannot start
+// now: the node start delay, plus one poll interval because the next decision may come
+// that much later.
+func (d *decider) startWithin() time.Duration {
+	delay := d.in.NodeStartDelay
+	if delay <= 0 {
+		delay = DefaultNodeStartDelay
+	}
+	poll := int64(d.in.Spec.PollIntervalSeconds)
+	if poll <= 0 {
+		poll = defaultPollSeconds
+	}
+	return delay + seconds(poll)
+}
+
+// release is a number of nodes expected free at a time.
+type release struct {
+	at time.Time
+	n  int64
+}
+
+// startPlan is which pending jobs QueueDepth provisions for now.
+type startPlan struct {
+	// ok is false when the plan needs a time Flux did not give (a running job with no
+	// time limit holds the ranks the head job waits for): QueueDepth then counts every
+	// pending job, as it did before it could plan.
+	ok bool
+	// demand is the nodes to provision beyond the busy ones.
+	demand int64
+	// waiting is the head job left out, because it cannot start before at even at the max
+	// size (nil when none); behind it only jobs that can backfill now are counted.
+	waiting *PendingJob
+	at      time.Time
+}
+
+// planStarts finds the pending jobs that can start within `within` of now if the cluster
+// grows to hi, the way an EASY backfilling scheduler (fluxion's queue-policy=easy) would
+// start them. Jobs in queue order start while they fit in the hi-busy nodes not in use;
+// the first that does not is the head job, which can start once enough running jobs
+// reach their time limits (Rank.Expires), or the jobs started ahead of it theirs
+// (PendingJob.Duration). Behind it, a job that fits now starts if it ends before then or
+// leaves the head job enough nodes.
+//
+// The head job's nodes are provisioned only once it can start within `within`: until then
+// nothing could run on them, and an idle node held that long costs more than starting it
+// again (the ski-rental rule with a known future). With the FCFS scheduler (sched-simple)
+// the jobs counted to backfill would wait instead; that costs only idle nodes, as
+// counting every pending job did.
+//
+// Jobs larger than hi are left out (unsatisfiable), as QueueDepth leaves them.
+func planStarts(f *FluxState, hi int32, busy int64, now time.Time, within time.Duration) startPlan {
+	if f.Ranks == nil {
+		return startPlan{}
+	}
+	free := max(int64(hi)-busy, 0)
+	var rel []release
+	for i := range f.Ranks {
+		if r := &f.Ranks[i]; r.Allocated && !r.Expires.IsZero() {
+			rel = append(rel, release{at: r.Expires, n: 1})
+		}
+	}
+	var p startPlan
+	start := func(j *PendingJob, n int64) {
+		free -= n
+		p.demand += n
+		if j.Duration > 0 {
+			rel = append(rel, release{at: now.Add(j.Duration), n: n})
+		}
+	}
+	jobs := f.Pending
+	head := -1
+	for i := range jobs {
+		n := jobNodes(&jobs[i], f.CoresPerNode)
+		if n > int64(hi) {
+			continue
+		}
+		if n > free {
+			head = i
+			break
+		}
+		start(&jobs[i], n)
+	}
+	if head < 0 {
+		p.ok = true
+		return p
+	}
+	need := jobNodes(&jobs[head], f.CoresPerNode)
+	slices.SortFunc(rel, func(a, b release) int { return a.at.Compare(b.at) })
+	at, extra, found := reservation(rel, free, need)
+	if !found {
+		return startPlan{}
+	}
+	for i := head + 1; i < len(jobs); i++ {
+		j := &jobs[i]
+		n := jobNodes(j, f.CoresPerNode)
+		if n > free || n > int64(hi) {
+			continue
+		}
+		endsBefore := j.Duration > 0 && !now.Add(j.Duration).After(at)
+		if !endsBefore {
+			if n > extra {
+				continue
+			}
+			extra -= n
+		}
+		start(j, n)
+	}
+	p.ok = true
+	if at.After(now.Add(within)) {
+		p.waiting, p.at = &jobs[head], at
+		return p
+	}
+	// The head job starts within the delay: at its start the cluster holds what still
+	// runs then plus the head job.
+	var freed int64
+	for _, r := range rel {
+		if !r.at.After(at) {
+			freed += r.n
+		}
+	}
+	p.demand = max(p.demand, p.demand-freed+need)
+	return p
+}
+
+// reservation is when need nodes are free at the earliest, given free nodes now and the
+// releases sorted by time, and how many more than need are free then; false when the
+// releases Flux knows never free enough.
+func reservation(rel []release, free, need int64) (at time.Time, extra int64, ok bool) {
+	avail := free
+	for i, r := range rel {
+		avail += r.n
+		// Nodes freed at the same instant are all free then.
+		if avail >= need && (i+1 == len(rel) || rel[i+1].at.After(r.at)) {
+			return r.at, avail - need, true
+		}
+	}
+	return time.Time{}, 0, false
+}
