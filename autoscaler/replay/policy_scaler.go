@@ -22,7 +22,8 @@ const eventGap = time.Second
 
 // PolicyScaler decides with policy.Decide and applies the Decision as the controller does:
 // it owns the ranks it drained (and when the drain began), keeps the decision History, and
-// resizes the target when the Decision says Scale. No hints are posted.
+// resizes the target when the Decision says Scale. Hints are what Post gave it, as the
+// controller passes the hint store's records, expired ones included.
 type PolicyScaler struct {
 	label   string
 	spec    v1alpha1.ScalingPolicySpec
@@ -38,7 +39,13 @@ type PolicyScaler struct {
 	seenVersion uint64
 	// exprs are spec's Expression policies, compiled once for the whole replay.
 	exprs *policy.Expressions
+	// hints are the hints posted so far.
+	hints []policy.Hint
 }
+
+// Post records an application hint for every later decision, as the hint API records it
+// for the controller; policy ignores it once it has expired.
+func (p *PolicyScaler) Post(h policy.Hint) { p.hints = append(p.hints, h) }
 
 // NewPolicyScaler decides with spec (policy.Defaulted is applied) every pollIntervalSeconds
 // and after each Flux state change, reading per-rank state as the Exec and Agent sources do.
@@ -80,6 +87,7 @@ func (p *PolicyScaler) Decide(ctx context.Context, cl *simulated.Cluster) error 
 		Now: now, Spec: p.spec, Current: current, TargetMax: cl.MaxSize(),
 		Flux: p.seen, FluxFresh: true, FluxLastGood: now,
 		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted, Expressions: p.exprs,
+		Hints: p.hints,
 		// policy reads 0 as its default delay; ranks that come up at once are 1 ns away.
 		NodeStartDelay: max(cl.NodeUpDelay(), time.Nanosecond),
 	})
