@@ -17,11 +17,9 @@ import (
 // the rate limits bound it, and jobs that could never run anywhere are left out.
 //
 // One exception, when Flux gives the times to plan with (per-rank state, running jobs'
-// expirations, pending jobs' time limits): a head job that cannot start even at the max
-// size until running jobs reach their limits, and the jobs behind it that could not
-// backfill, are not demand until they can start within the node start delay (planStarts).
-// Nodes held for them would idle until then; on the 512-node lublin_256 replay such nodes
-// were a quarter of the non-busy node-hours.
+// expirations, pending jobs' time limits): behind a head job that cannot start even at
+// the max size until running jobs reach their limits, only the jobs that could backfill
+// are demand (planStarts).
 type queueDepth struct {
 	// pendingJobsPerNode > 0 sizes by ceil(pending jobs / N) instead of job sizes.
 	pendingJobsPerNode int32
@@ -57,10 +55,10 @@ func (q queueDepth) recommend(s *signals) outcome {
 	how := "job sizes"
 	var plan startPlan
 	if q.pendingJobsPerNode == 0 {
-		plan = planStarts(f, s.hi, busy, s.now, s.startWithin)
+		plan = planStarts(f, s.hi, busy, s.now)
 	}
 	if plan.ok && plan.demand+unlisted != demand {
-		how = "jobs that can start within " + s.startWithin.String()
+		how = "the jobs EASY would start by the head job's start"
 	}
 	if plan.ok {
 		demand = plan.demand + unlisted
@@ -81,9 +79,8 @@ func (q queueDepth) recommend(s *signals) outcome {
 	}
 	if plan.waiting != nil {
 		o.rec.Reason += fmt.Sprintf("; head job %s (%d nodes) can start at %s at the earliest, "+
-			"when running jobs reach their time limits: its nodes come %s before",
-			plan.waiting.ID, jobNodes(plan.waiting, f.CoresPerNode),
-			plan.at.UTC().Format(time.RFC3339), s.startWithin)
+			"when running jobs reach their time limits",
+			plan.waiting.ID, jobNodes(plan.waiting, f.CoresPerNode), plan.at.UTC().Format(time.RFC3339))
 	}
 	if ahead > 0 {
 		o.rec.Reason += fmt.Sprintf("; %d pending nodes already allocated left out", ahead)

@@ -27,8 +27,6 @@ type signals struct {
 	// index is the policy being asked, lo minSize.
 	index int
 	lo    int32
-	// startWithin is how far ahead QueueDepth provisions for pending jobs (startWithin).
-	startWithin time.Duration
 }
 
 // outcome is one policy's answer. The zero outcome means the policy has nothing to ask
@@ -79,8 +77,6 @@ func (d *decider) recommend() int32 {
 		pods:       d.in.Pods,
 		exprs:      d.in.Expressions,
 		lo:         d.s.lo,
-
-		startWithin: d.startWithin(),
 	}
 	if d.s.hintsEnabled {
 		sig.hint = d.hints.apply(0)

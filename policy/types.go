@@ -40,10 +40,6 @@ type Input struct {
 	Removed []int32
 	// DrainStarted is when the current drain began (zero: no drain).
 	DrainStarted time.Time
-	// NodeStartDelay is how long a rank a resize adds takes to run jobs (pod scheduled,
-	// broker joined); 0 means DefaultNodeStartDelay. QueueDepth provisions for a pending
-	// job that cannot start now only once it can start within this delay (and a poll).
-	NodeStartDelay time.Duration
 	// Expressions are Spec's Expression policies compiled (CompileExpressions), reused
 	// across decisions; nil, or compiled from another spec, makes Decide compile them itself.
 	Expressions *Expressions

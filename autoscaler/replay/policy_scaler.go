@@ -88,8 +88,6 @@ func (p *PolicyScaler) Decide(ctx context.Context, cl *simulated.Cluster) error 
 		Flux: p.seen, FluxFresh: true, FluxLastGood: now,
 		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted, Expressions: p.exprs,
 		Hints: p.hints,
-		// policy reads 0 as its default delay; ranks that come up at once are 1 ns away.
-		NodeStartDelay: max(cl.NodeUpDelay(), time.Nanosecond),
 	})
 	p.history = d.History
 	if p.spec.DryRun {

@@ -125,9 +125,6 @@ func (c *Cluster) Size() int32 {
 // MaxSize is the number of ranks Flux knows.
 func (c *Cluster) MaxSize() int32 { return c.opts.MaxSize }
 
-// NodeUpDelay is how long a rank a resize adds takes to come online (Options.NodeUpDelay).
-func (c *Cluster) NodeUpDelay() time.Duration { return c.opts.NodeUpDelay }
-
 // Submit adds a job: to the queue now if its Submit time is zero or not after now, else when
 // Step reaches its Submit time. IDs must be unique.
 func (c *Cluster) Submit(j Job) error {
