@@ -71,6 +71,8 @@ type decider struct {
 	// wanted is what the policies and hints in force ask for now, before the windows and
 	// rate limits: the shrink plan drains the ranks above it early (see earlyDrainFrom).
 	wanted int32
+	// waitsAtMax names a pending job that cannot start even at the max size (QueueDepth).
+	waitsAtMax string
 
 	steps steps
 	out   Decision
@@ -97,6 +99,15 @@ func (d *decider) decide() Decision {
 	d.planShrink(size)
 	d.recheckTimers()
 	d.out.History = d.history(recorded)
+	if d.steps.limit == "" && d.waitsAtMax != "" {
+		// QueueDepth planned within the max size, so the clamp did not cut its size, but
+		// the max size is still what keeps the head job waiting: say so, as the clamp would.
+		reason := v1alpha1.ReasonTooManyReplicas
+		if d.s.hi < d.s.maxSize {
+			reason = v1alpha1.ReasonTargetMaxSize
+		}
+		d.steps.limited(reason, "%s cannot start within the max size %d until running jobs end", d.waitsAtMax, d.s.hi)
+	}
 	if d.steps.limit == "" && len(d.out.Unsatisfiable) > 0 {
 		d.steps.limited(v1alpha1.ReasonUnsatisfiableIgnored,
 			"%d pending jobs ask for more than the max size %d and can never run: ignored",

@@ -97,3 +97,21 @@ func TestBlockedHeadJobDrainsTheRanksItDoesNotNeed(t *testing.T) {
 		t.Errorf("Desired %d, Scale %v; want 12, false (%s); drain (-want +got):\n%s", d.Desired, d.Scale, d.Message, diff)
 	}
 }
+
+// A head job that cannot start even at the max size is held back by the max size, though
+// QueueDepth planned within it: ScalingLimited says so, naming the job, as the clamp does
+// for a larger recommendation; below the target's own max the reason is TargetMaxSize.
+func TestBlockedHeadJobReportsTheMaxSizeAsTheLimit(t *testing.T) {
+	d := Decide(blockedHead().expiring(t0.Add(time.Hour), 0, 1).obj())
+	if d.Limit != v1alpha1.ReasonTooManyReplicas || !strings.Contains(d.Message, "head job J1 (8 nodes) cannot start within the max size 12") {
+		t.Errorf("limit %s (%s), want %s naming J1", d.Limit, d.Message, v1alpha1.ReasonTooManyReplicas)
+	}
+	in := blockedHead().expiring(t0.Add(time.Hour), 0, 1).obj()
+	in.Spec.MaxSize, in.TargetMax = 20, 12
+	if d := Decide(in); d.Limit != v1alpha1.ReasonTargetMaxSize {
+		t.Errorf("limit %s (%s), want %s", d.Limit, d.Message, v1alpha1.ReasonTargetMaxSize)
+	}
+	if d := Decide(makeInput(8, 32).alloc(0, 1).pending(2).obj()); d.Limit != v1alpha1.ReasonDesiredWithinRange {
+		t.Errorf("every job fits: limit %s (%s), want %s", d.Limit, d.Message, v1alpha1.ReasonDesiredWithinRange)
+	}
+}

@@ -78,6 +78,7 @@ func (q queueDepth) recommend(s *signals) outcome {
 		Reason: fmt.Sprintf("%d busy + %d pending nodes (%s)", busy, demand, how),
 	}
 	if plan.waiting != nil {
+		o.waiting = fmt.Sprintf("head job %s (%d nodes)", plan.waiting.ID, jobNodes(plan.waiting, f.CoresPerNode))
 		o.rec.Reason += fmt.Sprintf("; head job %s (%d nodes) can start at %s at the earliest, "+
 			"when running jobs reach their time limits",
 			plan.waiting.ID, jobNodes(plan.waiting, f.CoresPerNode), plan.at.UTC().Format(time.RFC3339))

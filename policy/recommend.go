@@ -44,6 +44,9 @@ type outcome struct {
 	problems []string
 	// notes explain a missing recommendation in the decision's message (Expression).
 	notes []string
+	// waiting says which pending job cannot start even at the max size until running
+	// jobs end (QueueDepth's plan): the max size is what holds it back.
+	waiting string
 }
 
 // recommenderFor builds the policy p describes; nil for an unknown type.
@@ -103,6 +106,9 @@ func (d *decider) recommend() int32 {
 			d.steps.note("%s", n)
 		}
 		d.blind = d.blind || o.missing
+		if d.waitsAtMax == "" {
+			d.waitsAtMax = o.waiting
+		}
 		if !o.ok {
 			continue
 		}
