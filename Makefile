@@ -19,7 +19,7 @@ TOOL_BINS := $(BIN)/etcd $(BIN)/kube-apiserver $(BIN)/kube-controller-manager $(
 	$(BIN)/kwok-stages/.stamp $(BIN)/flux-core/bin/flux $(BIN)/flux-operator/manager \
 	$(BIN)/helm $(BIN)/promtool
 
-.PHONY: tools generate manifests vet fmt-check test bench demo build docker-build
+.PHONY: tools generate manifests proto vet fmt-check test bench demo build docker-build
 
 tools: $(TOOL_BINS)
 	@echo "tools ready in $(BIN)"
@@ -87,6 +87,17 @@ manifests:
 	go tool controller-gen crd rbac:roleName=fluxscale-controller paths=./... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	cp config/crd/bases/*.yaml config/helm/fluxscale/crds/
+
+# KEDA's external scaler protocol (metrics/external/externalscaler): the generators are
+# pinned in their own tool module and built into bin/; protoc is Debian's protobuf-compiler.
+PROTO_DIR := metrics/external/externalscaler
+proto:
+	@mkdir -p $(BIN)
+	cd test/tools/protoc-gen && go build -o $(BIN)/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go \
+		&& go build -o $(BIN)/protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc
+	protoc --plugin=protoc-gen-go=$(BIN)/protoc-gen-go --plugin=protoc-gen-go-grpc=$(BIN)/protoc-gen-go-grpc \
+		-I $(PROTO_DIR) --go_out=$(PROTO_DIR) --go_opt=paths=source_relative \
+		--go-grpc_out=$(PROTO_DIR) --go-grpc_opt=paths=source_relative $(PROTO_DIR)/externalscaler.proto
 
 vet:
 	go vet ./...
