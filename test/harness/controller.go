@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -44,9 +45,19 @@ type Controller struct {
 	stop func()
 }
 
+// controllerSetup is how startController wires the controller.
+type controllerSetup struct {
+	// realOperator reads Flux as production does (source.KubeSources), with fluxWatch as
+	// its -flux-watch; otherwise through the harness's agents.
+	realOperator bool
+	fluxWatch    string
+	log          logr.Logger
+}
+
 // startController runs the controller's manager (no leader election, no metrics or probe
 // listeners) with the hint API, until the returned Controller is stopped.
-func startController(ctx context.Context, cfg *rest.Config, realOperator bool, log logr.Logger) (*Controller, error) {
+func startController(ctx context.Context, cfg *rest.Config, setup controllerSetup) (*Controller, error) {
+	log := setup.log
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, err
@@ -88,8 +99,9 @@ func startController(ctx context.Context, cfg *rest.Config, realOperator bool, l
 		return nil, fmt.Errorf("adding the hint API: %w", err)
 	}
 	var sources source.Factory = agentSources{reader: mgr.GetAPIReader()}
-	if realOperator {
-		sources = &source.KubeSources{Config: mgr.GetConfig(), Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper()}
+	if setup.realOperator {
+		sources = &source.KubeSources{Config: mgr.GetConfig(), Reader: mgr.GetAPIReader(), Mapper: mgr.GetRESTMapper(),
+			FluxWatch: setup.fluxWatch}
 	}
 	opts := autoscaler.Options{Sources: sources, Metrics: m, Hints: c.Hints, Clock: clock.RealClock{}}
 	if _, err := autoscaler.SetupWithManager(ctx, mgr, opts); err != nil {
@@ -108,12 +120,13 @@ func runManager(ctx context.Context, mgr manager.Manager, what string) (func(), 
 	runCtx, cancel := context.WithCancel(logf.IntoContext(context.Background(), mgr.GetLogger()))
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(runCtx) }()
-	stop := func() {
+	// Once: Harness.Stop may stop a controller that RestartController already stopped.
+	stop := sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			mgr.GetLogger().Error(err, "stopped with an error", "manager", what)
 		}
-	}
+	})
 	syncCtx, cancelSync := context.WithTimeout(ctx, syncTimeout)
 	defer cancelSync()
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {

@@ -53,6 +53,9 @@ type Options struct {
 	// reads Flux as in production (source.KubeSources: Exec into rank 0's pod) instead of
 	// only through the harness's agents.
 	RealOperator bool
+	// FluxWatch is the controller's -flux-watch for the Exec source (source.WatchStream or
+	// WatchPoll; "" is the controller's default). It matters only with RealOperator.
+	FluxWatch string
 }
 
 // Harness is a running fluxscale loop. Stop it when done; Stop is safe to call twice.
@@ -74,9 +77,10 @@ type Harness struct {
 	// Controller is the fluxscale controller running in this process.
 	Controller *Controller
 
-	log         logr.Logger
-	dir         string
-	ownsCluster bool
+	log          logr.Logger
+	dir          string
+	ownsCluster  bool
+	realOperator bool
 
 	mu       sync.Mutex
 	stops    []func() // run in reverse order by Stop
@@ -109,7 +113,7 @@ func StartOn(ctx context.Context, c *localcluster.Cluster, opts Options) (_ *Har
 		opts.Namespace = DefaultNamespace
 	}
 	h := &Harness{Cluster: c, Config: c.RESTConfig(), Clientset: c.Client(), Namespace: opts.Namespace,
-		Node: c.Nodes()[0], Clock: &VirtualClock{}, log: newLogger(opts.Log)}
+		Node: c.Nodes()[0], Clock: &VirtualClock{}, log: newLogger(opts.Log), realOperator: opts.RealOperator}
 	defer func() {
 		if err != nil {
 			h.Stop()
@@ -137,10 +141,27 @@ func StartOn(ctx context.Context, c *localcluster.Cluster, opts Options) (_ *Har
 			return nil, err
 		}
 	}
-	if h.Controller, err = startController(ctx, h.Config, opts.RealOperator, h.log.WithName("controller")); err != nil {
+	if h.Controller, err = startController(ctx, h.Config, h.controllerSetup(opts.FluxWatch)); err != nil {
 		return nil, err
 	}
 	return h, nil
+}
+
+// RestartController stops the controller and starts a new one with fluxWatch as its
+// -flux-watch, as a rollout with a changed flag would: its hint store starts empty and its
+// hint API listens on a new port (Apps made before it post to the old one).
+func (h *Harness) RestartController(ctx context.Context, fluxWatch string) error {
+	h.Controller.stop()
+	c, err := startController(ctx, h.Config, h.controllerSetup(fluxWatch))
+	if err != nil {
+		return err
+	}
+	h.Controller = c
+	return nil
+}
+
+func (h *Harness) controllerSetup(fluxWatch string) controllerSetup {
+	return controllerSetup{realOperator: h.realOperator, fluxWatch: fluxWatch, log: h.log.WithName("controller")}
 }
 
 // Stop stops everything the harness started: the controller first (so it does not log the

@@ -1,12 +1,13 @@
 // Package operator measures the fluxscale controller's trigger-to-scale latency on the real
 // Flux Operator path (test/fluxoperator: the operator's example MiniCluster, one real broker
-// per Running pod, Flux read through pods/exec into rank 0): from a hint posted through the
-// real hint API, and from a Flux queue change (a job submitted to the real broker), to the
-// MiniCluster's Job parallelism seen on a watch. The Exec source has no change stream, so the
-// queue path waits for a poll: it is the poll-only baseline, run in the same process on the
-// same cluster.
+// per Running pod, Flux read through pods/exec into rank 0): from a Flux queue change (a job
+// submitted to or cancelled on the real broker) to the MiniCluster's Job parallelism seen on a
+// watch, with the Exec source following Flux's journals (-flux-watch=stream) and then, in the
+// same process on the same cluster and MiniCluster, reading only at the poll interval
+// (-flux-watch=poll, the baseline). Optionally also from a hint posted through the real hint
+// API (-hint-events).
 //
-//	go test -run '^$' -bench RealOperator -benchtime 1x -timeout 60m ./test/bench/operator/ -events 100 -baseline-events 20
+//	go test -run '^$' -bench RealOperator -benchtime 1x -timeout 45m ./test/bench/operator/ -events 100
 package operator
 
 import (
@@ -18,11 +19,14 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/test/bench/internal/benchkit"
 	"github.com/fluxscale/fluxscale/test/builders"
 	"github.com/fluxscale/fluxscale/test/fluxoperator"
@@ -30,9 +34,10 @@ import (
 )
 
 var (
-	events     = flag.Int("events", 100, "hint events (alternating up and down)")
-	baseline   = flag.Int("baseline-events", 20, "queue events (poll-only: each waits up to a poll interval)")
+	events     = flag.Int("events", 100, "queue events per watch mode (alternating submit and cancel)")
+	hintEvents = flag.Int("hint-events", 0, "hint events (alternating up and down), before the queue events; 0: none")
 	pollPeriod = flag.Int("poll", 10, "the policy's pollIntervalSeconds (10: the default)")
+	budget     = flag.Duration("budget", 30*time.Minute, "wall time per path (hints, stream, poll); a path that spends it stops and reports the events it has")
 )
 
 const (
@@ -42,7 +47,7 @@ const (
 
 func BenchmarkRealOperatorLatency(b *testing.B) {
 	c, op := fluxoperator.StartForTest(b)
-	h := harness.StartOnForTest(b, c, harness.Options{RealOperator: true})
+	h := harness.StartOnForTest(b, c, harness.Options{RealOperator: true, FluxWatch: source.WatchStream})
 	ctx := b.Context()
 	dyn, err := dynamic.NewForConfig(c.RESTConfig())
 	if err != nil {
@@ -70,17 +75,8 @@ func BenchmarkRealOperatorLatency(b *testing.B) {
 	if err := h.Client.Create(ctx, sp); err != nil {
 		b.Fatal(err)
 	}
-	app, err := h.NewApp(ctx, "bench", mc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Hint path: Floor hints of 3, then 2 (the minSize), one after the other.
-	hint := func(i int) (int32, error) {
-		size := int32(3 - i%2)
-		_, err := app.PostHint(ctx, size, time.Hour, "bench")
-		return size, err
-	}
-	// Queue path (poll-only): a 3-node job makes the queue ask for 3; cancelling it gives 2.
+	// Queue path: a 3-node job makes the queue ask for 3; cancelling it gives 2. An even
+	// count ends each mode at 2 with no job left.
 	var job string
 	queue := func(i int) (int32, error) {
 		if i%2 == 0 {
@@ -93,36 +89,82 @@ func BenchmarkRealOperatorLatency(b *testing.B) {
 	}
 	b.ResetTimer()
 	rows := [][]string{}
-	for _, p := range []struct {
-		name    string
-		trigger func(int) (int32, error)
-		n       int
-	}{{"hint posted (hint API trigger)", hint, *events}, {fmt.Sprintf("flux submit/cancel (Exec, poll %ds)", *pollPeriod), queue, *baseline}} {
-		up, down := measure(b, watch, p.trigger, p.n)
+	add := func(name string, up, down []time.Duration) {
 		for _, d := range []struct {
 			dir string
 			lat []time.Duration
-		}{{"up", up}, {"down (drain first)", down}} {
-			rows = append(rows, []string{p.name, d.dir, fmt.Sprint(len(d.lat)),
+		}{{"up (2 → 3)", up}, {"down (3 → 2, drain first)", down}, {"all", append(append([]time.Duration{}, up...), down...)}} {
+			rows = append(rows, []string{name, d.dir, fmt.Sprint(len(d.lat)),
 				benchkit.Ms(benchkit.Percentile(d.lat, 50)), benchkit.Ms(benchkit.Percentile(d.lat, 95)),
 				benchkit.Ms(benchkit.Percentile(d.lat, 99)), benchkit.Ms(benchkit.Percentile(d.lat, 100))})
 		}
-		// Back to rest between paths: the hint path's last word is 2, the queue's is none.
-		if _, err := app.PostHint(ctx, 2, time.Second, "bench: rest"); err != nil {
-			b.Fatal(err)
-		}
 	}
+	if *hintEvents > 0 {
+		up, down := measureHints(b, h, watch, *hintEvents)
+		add("hint posted (hint API trigger)", up, down)
+	}
+	waitFollowing(b, h)
+	up, down := measure(b, watch, queue, *events)
+	add("flux submit/cancel, -flux-watch=stream", up, down)
+	b.Logf("stream: %d events; starting the controller again with -flux-watch=poll", len(up)+len(down))
+	if err := h.RestartController(ctx, source.WatchPoll); err != nil {
+		b.Fatal(err)
+	}
+	up, down = measure(b, watch, queue, *events)
+	add(fmt.Sprintf("flux submit/cancel, -flux-watch=poll (poll %d s)", *pollPeriod), up, down)
 	b.StopTimer()
-	fmt.Fprintf(os.Stdout, "\ntrigger -> MiniCluster Job parallelism on the real Flux Operator (%s)\n", benchkit.Machine())
+	fmt.Fprintf(os.Stdout, "\nFlux queue change -> MiniCluster Job parallelism on the real Flux Operator (%s)\n", benchkit.Machine())
 	benchkit.Table(os.Stdout, []string{"path", "direction", "events", "p50", "p95", "p99", "max"}, rows)
 }
 
-// measure runs n events of trigger, each after the previous size was seen and a second of
-// rest (so the reconcile caused by the controller's own write is over), and returns the
-// latencies of the steps up and down.
+// waitFollowing waits for the policy's FluxWatch condition to say the stream follows Flux,
+// so that the first stream event does not measure the exec starting.
+func waitFollowing(b *testing.B, h *harness.Harness) {
+	harness.Eventually(b, eventWait, "FluxWatch True/Following", func(ctx context.Context) (bool, string) {
+		var sp v1alpha1.ScalingPolicy
+		if err := h.Client.Get(ctx, client.ObjectKey{Namespace: h.Namespace, Name: mc}, &sp); err != nil {
+			return false, err.Error()
+		}
+		c := meta.FindStatusCondition(sp.Status.Conditions, v1alpha1.ConditionFluxWatch)
+		if c == nil {
+			return false, "no FluxWatch condition"
+		}
+		return c.Status == metav1.ConditionTrue, c.Reason + ": " + c.Message
+	})
+}
+
+// measureHints runs n hint events: Floor hints of 3, then 2 (the minSize), one after the
+// other, and a short last hint of 2 so the queue path starts from rest.
+func measureHints(b *testing.B, h *harness.Harness, watch *benchkit.SizeWatch, n int) (up, down []time.Duration) {
+	ctx := b.Context()
+	app, err := h.NewApp(ctx, "bench", mc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hint := func(i int) (int32, error) {
+		size := int32(3 - i%2)
+		_, err := app.PostHint(ctx, size, time.Hour, "bench")
+		return size, err
+	}
+	up, down = measure(b, watch, hint, n)
+	if _, err := app.PostHint(ctx, 2, time.Second, "bench: rest"); err != nil {
+		b.Fatal(err)
+	}
+	return up, down
+}
+
+// measure runs up to n events of trigger, each after the previous size was seen and a second
+// of rest (so the reconcile caused by the controller's own write is over), and returns the
+// latencies of the steps up and down. It stops early, after a step down (so the next path
+// starts at rest), once it has spent -budget.
 func measure(b *testing.B, w *benchkit.SizeWatch, trigger func(int) (int32, error), n int) (up, down []time.Duration) {
 	ctx := b.Context()
+	deadline := time.Now().Add(*budget)
 	for i := range n {
+		if i%2 == 0 && time.Now().After(deadline) {
+			b.Logf("budget spent after %d of %d events", i, n)
+			return up, down
+		}
 		start := time.Now()
 		want, err := trigger(i)
 		if err != nil {
@@ -139,7 +181,7 @@ func measure(b *testing.B, w *benchkit.SizeWatch, trigger func(int) (int32, erro
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return up, down
 		case <-time.After(time.Second):
 		}
 	}
