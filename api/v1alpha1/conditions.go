@@ -56,6 +56,9 @@ const (
 	ReasonInvalidPolicy   = "InvalidPolicy"
 	ReasonPerRankUnknown  = "PerRankStateUnknown"
 	ReasonSignalsDegraded = "SignalsDegraded"
+	// ReasonExternalScalerFailed: an External policy's scaler gave no size (down, slow or
+	// a bad value); that policy is left out and nothing shrinks until it answers.
+	ReasonExternalScalerFailed = "ExternalScalerFailed"
 
 	// ScalingLimited reasons: the step of the decision that held the size back.
 	ReasonDesiredWithinRange  = "DesiredWithinRange"
@@ -123,6 +126,9 @@ const (
 	// target or Flux is gone, or Flux kept failing); the note names them and how to undrain
 	// them by hand.
 	EventRanksNotReleased = "RanksNotReleased"
+	// EventExternalScalerFailed: an External policy's scaler stopped giving a size; said
+	// once on entering that state.
+	EventExternalScalerFailed = "ExternalScalerFailed"
 )
 
 // Finalizer is put on every ScalingPolicy so that deleting it first gives back the Flux

@@ -1,7 +1,7 @@
 package v1alpha1
 
 // PolicyType names one recommendation policy.
-// +kubebuilder:validation:Enum=QueueDepth;Utilization;Schedule;Expression
+// +kubebuilder:validation:Enum=QueueDepth;Utilization;Schedule;Expression;External
 type PolicyType string
 
 // Policy types.
@@ -14,6 +14,8 @@ const (
 	PolicySchedule PolicyType = "Schedule"
 	// PolicyExpression sizes by a CEL expression over the signals (see ExpressionPolicy).
 	PolicyExpression PolicyType = "Expression"
+	// PolicyExternal sizes by a KEDA external scaler (see ExternalPolicy).
+	PolicyExternal PolicyType = "External"
 )
 
 // PolicySpec is one policy; exactly the block matching Type may be set.
@@ -25,8 +27,10 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.type != 'Schedule' || (has(self.schedule) && size(self.schedule) > 0)",message="schedule is required when type is Schedule: add at least one window"
 // +kubebuilder:validation:XValidation:rule="!has(self.expression) || self.type == 'Expression'",message="expression may be set only when type is Expression"
 // +kubebuilder:validation:XValidation:rule="self.type != 'Expression' || has(self.expression)",message="expression is required when type is Expression: set expression.formula to a CEL expression returning the size"
+// +kubebuilder:validation:XValidation:rule="!has(self.external) || self.type == 'External'",message="external may be set only when type is External"
+// +kubebuilder:validation:XValidation:rule="self.type != 'External' || has(self.external)",message="external is required when type is External: set external.address to the scaler's host:port"
 type PolicySpec struct {
-	// Type is QueueDepth, Utilization or Schedule.
+	// Type is QueueDepth, Utilization, Schedule, Expression or External.
 	Type PolicyType `json:"type"`
 	// QueueDepth configures a QueueDepth policy.
 	// +optional
@@ -42,6 +46,9 @@ type PolicySpec struct {
 	// Expression configures an Expression policy: a CEL formula returning the size.
 	// +optional
 	Expression *ExpressionPolicy `json:"expression,omitempty"`
+	// External configures an External policy: a KEDA external scaler.
+	// +optional
+	External *ExternalPolicy `json:"external,omitempty"`
 }
 
 // QueueDepthPolicy recommends busy nodes plus the nodes pending jobs ask for.

@@ -91,6 +91,30 @@ func invalidCases() map[string]invalidCase {
 			spec: target + "maxSize: 4\npolicies: [{type: Schedule, schedule: [{cron: \"0 8 * * 1-5\", durationMinutes: 0, minSize: 2}]}]",
 			want: []string{"durationMinutes", "should be greater than or equal to 1"},
 		},
+		"External without its block": {
+			spec: target + "maxSize: 4\npolicies: [{type: External}]",
+			want: []string{"external is required when type is External"},
+		},
+		"external block on a QueueDepth policy": {
+			spec: target + "maxSize: 4\npolicies: [{type: QueueDepth, external: {address: \"scaler:9090\"}}]",
+			want: []string{"external may be set only when type is External"},
+		},
+		"external address with a scheme": {
+			spec: target + "maxSize: 4\npolicies: [{type: External, external: {address: \"grpc://scaler:9090\"}}]",
+			want: []string{"address must be host:port"},
+		},
+		"external address without a port": {
+			spec: target + "maxSize: 4\npolicies: [{type: External, external: {address: \"scaler\"}}]",
+			want: []string{"address must be host:port"},
+		},
+		"external timeout of 61 s": {
+			spec: target + "maxSize: 4\npolicies: [{type: External, external: {address: \"scaler:9090\", timeoutSeconds: 61}}]",
+			want: []string{"timeoutSeconds", "should be less than or equal to 60"},
+		},
+		"external TLS without a Secret": {
+			spec: target + "maxSize: 4\npolicies: [{type: External, external: {address: \"scaler:9090\", tls: {serverName: scaler}}}]",
+			want: []string{"secretName: Required value"},
+		},
 		"fallback Size without size": {
 			spec: target + "maxSize: 4\nfallback: {action: Size}",
 			want: []string{"fallback.size is required when fallback.action is Size"},

@@ -25,6 +25,8 @@ func testValidEdges(t *testing.T, c client.Client) {
 		"tolerance zero as an integer":         "maxSize: 4\nbehavior: {scaleUp: {tolerance: 0}}",
 		"tolerance as a decimal string":        "maxSize: 4\nbehavior: {scaleDown: {tolerance: \"0.05\"}}",
 		"rate policy period at the maximum":    "maxSize: 4\nbehavior: {scaleUp: {selectPolicy: Disabled, policies: [{type: Percent, value: 1, periodSeconds: 1800}]}}",
+		"external with TLS and metadata":       "maxSize: 4\npolicies: [{type: External, external: {address: \"scaler.ns.svc:9090\", metadata: {queue: a}, timeoutSeconds: 60, tls: {secretName: s}}}]",
+		"external at an IPv6 address":          "maxSize: 4\npolicies: [{type: External, external: {address: \"[::1]:9090\"}}]",
 		"hints disabled":                       "maxSize: 4\nhints: {enabled: false}",
 		"scale down never":                     "maxSize: 4\nscaleDown: {mode: Never}",
 		"eight policies":                       "maxSize: 4\npolicies: [" + strings.Repeat("{type: QueueDepth},", 7) + "{type: QueueDepth}]",
