@@ -24,6 +24,8 @@ type signals struct {
 	// hint is the size the hints in force set (0: none); exprs the compiled formulas.
 	hint  int32
 	exprs *Expressions
+	// external are the External policies' readings by policy index.
+	external map[int]ExternalReading
 	// index is the policy being asked, lo minSize.
 	index int
 	lo    int32
@@ -64,6 +66,8 @@ func recommenderFor(p *v1alpha1.PolicySpec) recommender {
 		return schedule{windows: p.Schedule}
 	case v1alpha1.PolicyExpression:
 		return expressionPolicy{spec: p.Expression}
+	case v1alpha1.PolicyExternal:
+		return externalPolicy{spec: p.External}
 	}
 	return nil
 }
@@ -79,6 +83,7 @@ func (d *decider) recommend() int32 {
 		flux:       d.flux,
 		pods:       d.in.Pods,
 		exprs:      d.in.Expressions,
+		external:   d.in.External,
 		lo:         d.s.lo,
 	}
 	if d.s.hintsEnabled {
@@ -92,7 +97,7 @@ func (d *decider) recommend() int32 {
 		r := recommenderFor(p)
 		if r == nil {
 			d.out.Problems = append(d.out.Problems,
-				"policy "+string(p.Type)+" is unknown: use QueueDepth, Utilization, Schedule or Expression")
+				"policy "+string(p.Type)+" is unknown: use QueueDepth, Utilization, Schedule, Expression or External")
 			continue
 		}
 		sig.index = i

@@ -43,6 +43,9 @@ type Input struct {
 	// Expressions are Spec's Expression policies compiled (CompileExpressions), reused
 	// across decisions; nil, or compiled from another spec, makes Decide compile them itself.
 	Expressions *Expressions
+	// External are the External policies' scaler readings, by index in Spec.Policies; a
+	// policy without one recommends nothing (and nothing shrinks).
+	External map[int]ExternalReading
 }
 
 // FluxState is Flux's queue and resources as one snapshot.
