@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -38,12 +37,20 @@ type pass struct {
 	sp     *v1alpha1.ScalingPolicy
 	before *v1alpha1.ScalingPolicyStatus
 	now    time.Time
+	// written is the status the API server holds, and version the policy's resourceVersion
+	// it was read at; restored is set when sp.Status is the one this process last computed
+	// instead (see restore).
+	written  *v1alpha1.ScalingPolicyStatus
+	version  string
+	restored bool
 	// tgt is the target, once resolved; apply scales it.
 	tgt target.Target
 }
 
 func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	r, sp := p.r, p.sp
+	p.written, p.version = sp.Status.DeepCopy(), sp.ResourceVersion
+	p.restored = restore(r.memory, p.key, sp)
 	trig, triggered := r.triggers.Take(p.key)
 	spec := policy.Defaulted(sp.Spec)
 	o := &outcome{now: p.now, generation: sp.Generation, dryRun: spec.DryRun, source: spec.Flux.Source}
@@ -94,10 +101,14 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	o.removed, o.removedPods = p.removedByPod(ctx, o, decideCurrent)
 
 	// 3. Decide.
+	history := historyFromStatus(sp.Status.History)
+	if !p.restored {
+		history = restAfter(history, p.now)
+	}
 	in := policy.Input{
 		Now: p.now, Spec: spec, Current: decideCurrent, TargetMax: tgt.Max,
 		FluxFresh: o.flux.fresh, FluxLastGood: o.flux.lastGood, Hints: o.hints,
-		History: historyFromStatus(sp.Status.History), Draining: owned, DrainStarted: o.drainStart,
+		History: history, Draining: owned, DrainStarted: o.drainStart,
 		Removed: o.removed, Expressions: r.expressions.get(sp, &spec),
 	}
 	if o.flux.state != nil {
@@ -165,11 +176,15 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 	return src
 }
 
-// finish writes the status when it changed, then records events and metrics.
+// finish writes the status when something worth a write changed (worthWriting), keeps what
+// it computed for the next pass, then records events and metrics.
 func (p *pass) finish(ctx context.Context, o *outcome) error {
 	r, sp := p.r, p.sp
 	st := newStatus(&sp.Status, o)
-	if !equality.Semantic.DeepEqual(sp.Status, st) {
+	if sp.ResourceVersion != p.version {
+		p.written = sp.Status.DeepCopy() // a drain or a scale recorded it ahead (apply)
+	}
+	if worthWriting(p.written, &st) {
 		sp.Status = st
 		if err := r.client.Status().Update(ctx, sp); err != nil {
 			r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)
@@ -177,7 +192,9 @@ func (p *pass) finish(ctx context.Context, o *outcome) error {
 			r.record(sp, actionEvents(o))
 			return fmt.Errorf("writing status: %w", err)
 		}
+		p.written = sp.Status.DeepCopy()
 	}
+	r.memory.KeepStatus(p.key, source.KeptStatus{UID: sp.UID, Computed: st, Written: *p.written})
 	r.record(sp, transitionEvents(p.before, &st, o))
 	r.observe(p.key, o, &st)
 	return nil

@@ -18,6 +18,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -53,6 +54,8 @@ type harness struct {
 	registry *prometheus.Registry
 	r        *Reconciler
 	key      types.NamespacedName
+	// statusWrites counts writes to the policy's status subresource.
+	statusWrites int
 }
 
 func newHarness(t *testing.T, sp *v1alpha1.ScalingPolicy, sim *simulated.Cluster, objs ...client.Object) *harness {
@@ -66,8 +69,16 @@ func newHarness(t *testing.T, sp *v1alpha1.ScalingPolicy, sim *simulated.Cluster
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&v1alpha1.ScalingPolicy{}).
 		WithIndex(&v1alpha1.ScalingPolicy{}, source.TargetIndex, source.TargetIndexValues).
-		WithObjects(append(objs, sp)...).Build()
-	h := &harness{t: t, client: c, clock: clocktesting.NewFakeClock(t0), sim: sim, key: client.ObjectKeyFromObject(sp)}
+		WithObjects(append(objs, sp)...)
+	h := &harness{t: t, clock: clocktesting.NewFakeClock(t0), sim: sim, key: client.ObjectKeyFromObject(sp)}
+	h.client = c.WithInterceptorFuncs(interceptor.Funcs{
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			if _, ok := obj.(*v1alpha1.ScalingPolicy); ok && sub == "status" {
+				h.statusWrites++
+			}
+			return c.SubResource(sub).Update(ctx, obj, opts...)
+		},
+	}).Build()
 	h.restart()
 	return h
 }

@@ -6,16 +6,28 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 )
 
-// Memory keeps each policy's last good Flux state and when it was read, across reconciles of
-// this process. Status keeps the time too (signals' lastUpdate), so a restarted controller
-// neither forgets how old its data is nor mistakes none for fresh.
+// Memory keeps, across reconciles of this process, each policy's last good Flux state and
+// when it was read, its last drain or undrain, and the status its last pass computed. Status
+// keeps the time too (signals' lastUpdate), so a restarted controller neither forgets how old
+// its data is nor mistakes none for fresh.
 type Memory struct {
 	mu     sync.Mutex
 	last   map[types.NamespacedName]GoodState
 	fences map[types.NamespacedName]Fence
+	kept   map[types.NamespacedName]KeptStatus
+}
+
+// KeptStatus is the status a policy's last pass computed and the status the API server held
+// after it. They differ only in clocks the pass judged not worth a write (a signal's
+// lastUpdate, the newest recommendation's time), which the next pass decides on.
+type KeptStatus struct {
+	UID      types.UID
+	Computed v1alpha1.ScalingPolicyStatus
+	Written  v1alpha1.ScalingPolicyStatus
 }
 
 // Fence is the last drain or undrain of a policy: a shrink may act only on Flux state
@@ -42,7 +54,11 @@ type GoodState struct {
 
 // NewMemory returns an empty Memory.
 func NewMemory() *Memory {
-	return &Memory{last: map[types.NamespacedName]GoodState{}, fences: map[types.NamespacedName]Fence{}}
+	return &Memory{
+		last:   map[types.NamespacedName]GoodState{},
+		fences: map[types.NamespacedName]Fence{},
+		kept:   map[types.NamespacedName]KeptStatus{},
+	}
 }
 
 // Get returns the policy's last good state, if this process read one.
@@ -66,6 +82,7 @@ func (m *Memory) Forget(key types.NamespacedName) {
 	defer m.mu.Unlock()
 	delete(m.last, key)
 	delete(m.fences, key)
+	delete(m.kept, key)
 }
 
 // SetFence records a drain or undrain of the policy's ranks.
@@ -81,4 +98,19 @@ func (m *Memory) Fence(key types.NamespacedName) (Fence, bool) {
 	defer m.mu.Unlock()
 	f, ok := m.fences[key]
 	return f, ok
+}
+
+// KeepStatus records the status a pass computed and the one the API server holds.
+func (m *Memory) KeepStatus(key types.NamespacedName, k KeptStatus) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.kept[key] = k
+}
+
+// KeptStatus returns what KeepStatus last recorded for the policy in this process.
+func (m *Memory) KeptStatus(key types.NamespacedName) (KeptStatus, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.kept[key]
+	return k, ok
 }

@@ -1,0 +1,124 @@
+package autoscaler
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/source"
+	"github.com/fluxscale/fluxscale/policy"
+)
+
+// A policy at rest computes the same status on every pass except for two clocks: each
+// signal's lastUpdate and the time of the newest recommendation in history. Writing them
+// every pass cost one status write per policy per poll (issue 17, step 4). They are written
+// only when something else changes, and at least every statusHeartbeat; in between, this
+// process keeps the status it computed in source.Memory and decides on it, so its windows
+// are exact. A restarted controller has only what was written, and reads the newest
+// recommendation as lasting until the heartbeat that would have followed it (restAfter).
+
+// statusHeartbeat is the longest an unchanged status goes unwritten: a healthy signal's
+// lastUpdate is at most this old, and a restarted controller keeps the newest recommendation
+// of its windows at most this much longer than the stopped one would have.
+const statusHeartbeat = 3 * time.Minute
+
+// worthWriting reports whether st, the status this pass computed, holds something that
+// written, the status the API server has, lacks: anything but lastUpdate or the newest
+// recommendation's time moving on by less than statusHeartbeat, or expired history.
+func worthWriting(written, st *v1alpha1.ScalingPolicyStatus) bool {
+	quiet := *st
+	quiet.Signals = settledSignals(written.Signals, st.Signals)
+	if restingHistory(written.History, st.History) {
+		quiet.History = written.History
+	}
+	return !equality.Semantic.DeepEqual(*written, quiet)
+}
+
+// settledSignals is cur with the lastUpdate written kept for each signal whose value, health
+// and message are unchanged and whose lastUpdate is less than statusHeartbeat older.
+func settledSignals(written, cur []v1alpha1.SignalStatus) []v1alpha1.SignalStatus {
+	if cur == nil {
+		return nil
+	}
+	out := make([]v1alpha1.SignalStatus, len(cur))
+	for i, s := range cur {
+		out[i] = s
+		for _, w := range written {
+			if w.Name != s.Name || w.Value != s.Value || w.Healthy != s.Healthy || w.Message != s.Message {
+				continue
+			}
+			if w.LastUpdate != nil && s.LastUpdate != nil && within(w.LastUpdate.Time, s.LastUpdate.Time) {
+				out[i].LastUpdate = w.LastUpdate
+			}
+		}
+	}
+	return out
+}
+
+// restingHistory reports whether cur decides every window as written does, once written's
+// newest recommendation is read as lasting until now (restAfter): the same scale events and
+// recommendations, less ones that expired (cur keeps a suffix of written), and a newest
+// recommendation of the same size recorded less than statusHeartbeat after written's.
+func restingHistory(written, cur v1alpha1.ScalingHistory) bool {
+	if !isSuffix(cur.ScaleEvents, written.ScaleEvents) {
+		return false
+	}
+	wr, cr := written.Recommendations, cur.Recommendations
+	if len(wr) == 0 || len(cr) == 0 {
+		return len(wr) == len(cr)
+	}
+	wn, cn := wr[len(wr)-1], cr[len(cr)-1]
+	if wn.Size != cn.Size || cn.Time.Before(&wn.Time) || !within(wn.Time.Time, cn.Time.Time) {
+		return false
+	}
+	return isSuffix(cr[:len(cr)-1], wr[:len(wr)-1])
+}
+
+// within reports whether later is less than statusHeartbeat after earlier.
+func within(earlier, later time.Time) bool { return later.Sub(earlier) < statusHeartbeat }
+
+// isSuffix reports whether s is a suffix of of: what remains of it once its oldest entries
+// expired. Policy drops entries only from the old end while the newest recommendation keeps
+// its size (a new size is a write anyway).
+func isSuffix[T any](s, of []T) bool {
+	return len(s) <= len(of) && equality.Semantic.DeepEqual(s, of[len(of)-len(s):]) // nil and empty alike
+}
+
+// restAfter is the history a controller without the status it last computed (a restart)
+// decides on: written's, its newest recommendation moved to the latest time it may have been
+// recommended, the heartbeat that would have followed it, or now if sooner. Reading it at
+// its written time could let a window end up to a heartbeat early and shrink too soon.
+func restAfter(h policy.History, now time.Time) policy.History {
+	n := len(h.Recommendations)
+	if n == 0 {
+		return h
+	}
+	// Times are whole seconds, and a pass writes once the newest recommendation is a
+	// heartbeat old: the last pass that did not write was at most a heartbeat less a second
+	// after the one that did.
+	until := h.Recommendations[n-1].Time.Add(statusHeartbeat - time.Second)
+	if now := now.Truncate(time.Second); now.Before(until) {
+		until = now
+	}
+	if !until.After(h.Recommendations[n-1].Time) {
+		return h // a clock that went backwards moves nothing back
+	}
+	recs := append([]policy.TimedSize(nil), h.Recommendations...)
+	recs[n-1].Time = until
+	h.Recommendations = recs
+	return h
+}
+
+// restore puts back the status this process last computed for the policy, when the API
+// server still holds what it then wrote: it differs only in clocks not worth a write. It
+// reports whether it did; after a restart, or when anyone else wrote the status, it does not.
+func restore(m *source.Memory, key types.NamespacedName, sp *v1alpha1.ScalingPolicy) bool {
+	k, ok := m.KeptStatus(key)
+	if !ok || k.UID != sp.UID || !equality.Semantic.DeepEqual(k.Written, sp.Status) {
+		return false
+	}
+	sp.Status = *k.Computed.DeepCopy()
+	return true
+}
