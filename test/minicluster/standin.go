@@ -34,6 +34,10 @@ type StandInOptions struct {
 	// NodeName is written into every MiniCluster Job's pod template: test clusters run no
 	// scheduler, and one kwok node with a high pod capacity holds all pods. Required.
 	NodeName string
+	// MaxConcurrentReconciles is how many MiniClusters are reconciled at once; 0 means 1,
+	// controller-runtime's default. The scale benchmark raises it so that thousands of
+	// MiniClusters resizing at once measure fluxscale, not one stand-in worker.
+	MaxConcurrentReconciles int
 }
 
 // StandIn is a STAND-IN for the Flux Operator's MiniCluster controller, not the operator.
@@ -75,7 +79,7 @@ func NewStandIn(mgr ctrl.Manager, opts StandInOptions) (*StandIn, error) {
 		// so they are mapped through their hpa-selector label.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToMiniCluster)).
 		// Several tests in one process may each run a stand-in.
-		WithOptions(controller.Options{SkipNameValidation: ptr.To(true)}).
+		WithOptions(controller.Options{SkipNameValidation: ptr.To(true), MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Complete(s)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the stand-in operator: %w", err)

@@ -1,10 +1,16 @@
 // Command scale measures the fluxscale controller with many ScalingPolicies on a local
-// control plane: each policy scales its own Indexed Job (parallelism 1, one kwok pod) and
-// reads its own simulated Flux cluster (in process, with a Watcher) at a 10 s poll. For
-// each policy count it reports decisions per second at rest, the process's CPU seconds,
-// peak RSS and Go heap, API requests per second and client-side throttling at an explicit
-// QPS/Burst, and the time until every Job has its new size after all queues change at
-// once. The smallest count is the baseline the others are compared with.
+// control plane. Each policy scales its own target and reads its own simulated Flux cluster
+// (in process, with a Watcher) at a 10 s poll. The target is a MiniCluster (-kind
+// minicluster, the default) whose Job and pods the operator STAND-IN of test/minicluster
+// creates (not the real Flux Operator), or a bare Indexed Job (-kind job); either way one
+// kwok pod runs per member. The controller runs with production's defaults (autoscaler's
+// max concurrent reconciles and kube-api QPS/Burst) unless flags say otherwise.
+//
+// For each policy count it reports, at rest: decisions, API reads and writes per second,
+// status writes per policy per minute, client-side throttling, CPU and RSS; then the time
+// until every target has its new size after all queues change at once, and trigger-to-scale
+// probes with every Flux source healthy and with one hung. The first count is the baseline
+// the others are compared with.
 //
 //	go run ./test/bench/scale -policies 100,1000,2000 -out _out/bench
 package main
@@ -24,6 +30,7 @@ import (
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/fluxscale/fluxscale/autoscaler"
 	"github.com/fluxscale/fluxscale/test/bench/internal/benchkit"
 )
 
@@ -31,7 +38,11 @@ func main() {
 	// controller-runtime warns on stderr unless its global logger is set; the benchmark
 	// reports figures, not logs.
 	ctrllog.SetLogger(logr.Discard())
-	if err := runMain(os.Args[1:], os.Stdout); err != nil {
+	run := func() error { return runMain(os.Args[1:], os.Stdout) }
+	if len(os.Args) > 1 && os.Args[1] == standInArg {
+		run = func() error { return runStandIn(os.Args[2:]) }
+	}
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
@@ -39,24 +50,39 @@ func main() {
 
 // config holds the flags.
 type config struct {
-	counts   []int
-	poll     int32
-	qps      float64
-	burst    int
-	window   time.Duration
-	converge time.Duration
-	out      string
+	counts []int
+	// kind is kindMiniCluster or kindJob.
+	kind string
+	poll int32
+	// qps, burst and workers size the controller (rest.Config QPS/Burst,
+	// MaxConcurrentReconciles); their defaults are production's.
+	qps     float64
+	burst   int
+	workers int
+	// settle is the wait after the first decisions before the rest window, so the first
+	// passes' status writes are not counted as rest.
+	settle, window time.Duration
+	converge       time.Duration
+	// probes is the number of trigger-to-scale probes per set, pace the gap between them.
+	probes int
+	pace   time.Duration
+	out    string
 }
 
 func runMain(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
 	var c config
 	counts := fs.String("policies", "100,1000,2000", "policy counts, comma separated; the first is the baseline")
+	fs.StringVar(&c.kind, "kind", kindMiniCluster, "target kind: minicluster (through the operator stand-in) or job (bare Indexed Jobs)")
 	poll := fs.Int("poll", 10, "pollIntervalSeconds of every policy")
-	fs.Float64Var(&c.qps, "qps", 50, "the controller's client QPS (rest.Config.QPS)")
-	fs.IntVar(&c.burst, "burst", 100, "the controller's client Burst (rest.Config.Burst)")
-	fs.DurationVar(&c.window, "window", 30*time.Second, "steady-state measuring window (at rest, polls only)")
-	fs.DurationVar(&c.converge, "converge-timeout", 5*time.Minute, "longest wait for every Job to take its new size")
+	fs.Float64Var(&c.qps, "qps", autoscaler.DefaultKubeAPIQPS, "the controller's client QPS (rest.Config.QPS); default: the controller's -kube-api-qps default")
+	fs.IntVar(&c.burst, "burst", autoscaler.DefaultKubeAPIBurst, "the controller's client Burst (rest.Config.Burst); default: the controller's -kube-api-burst default")
+	fs.IntVar(&c.workers, "max-concurrent-reconciles", autoscaler.DefaultMaxConcurrentReconciles, "the controller's concurrent reconciles; default: the controller's own")
+	fs.DurationVar(&c.settle, "settle", 20*time.Second, "wait after the first decisions before the rest window")
+	fs.DurationVar(&c.window, "window", time.Minute, "steady-state measuring window (at rest, polls only)")
+	fs.DurationVar(&c.converge, "converge-timeout", 5*time.Minute, "longest wait for every target to take its new size")
+	fs.IntVar(&c.probes, "probes", 20, "trigger-to-scale probes with every source healthy, and as many with one source hung")
+	fs.DurationVar(&c.pace, "probe-pace", 250*time.Millisecond, "time between two probes' triggers")
 	fs.StringVar(&c.out, "out", "_out/bench", "directory for scale.txt")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +95,13 @@ func runMain(args []string, stdout io.Writer) error {
 		c.counts = append(c.counts, n)
 	}
 	c.poll = int32(*poll)
+	if c.kind != kindMiniCluster && c.kind != kindJob {
+		return fmt.Errorf("-kind %q: want %s or %s", c.kind, kindMiniCluster, kindJob)
+	}
+	if c.workers < 1 || c.qps <= 0 || c.burst < 1 || c.probes < 0 {
+		return fmt.Errorf("-max-concurrent-reconciles %d, -qps %g, -burst %d, -probes %d: want at least 1, above 0, at least 1 and 0 or more",
+			c.workers, c.qps, c.burst, c.probes)
+	}
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
 	}

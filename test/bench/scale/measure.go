@@ -6,34 +6,48 @@ import (
 	"runtime"
 	"time"
 
+	"k8s.io/client-go/dynamic"
+
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
 	"github.com/fluxscale/fluxscale/test/bench/internal/benchkit"
+	"github.com/fluxscale/fluxscale/test/minicluster"
 )
 
 // row is one policy count's figures.
 type row struct {
 	policies int
-	// sync is the time from the controller's start to one decision per policy.
-	sync time.Duration
-	// At rest over the window: decisions, API requests and CPU seconds per second.
-	decisionsPerSec, apiPerSec, cpuPerSec float64
-	restThrottle                          benchkit.Snapshot
-	// converge is the time from every queue changing to every Job at its new size;
-	// convergeAPI and convergeCPU what it cost.
-	converge     time.Duration
-	convergeAPI  benchkit.Snapshot
-	convergeCPU  time.Duration
-	maxRSSKiB    int64
-	heapInuseMiB float64
-	load         string
+	// firstDecisions is the time from the controller's start until every policy has been
+	// decided at least once (distinct policies, not decisions).
+	firstDecisions time.Duration
+	// rest covers the at-rest window (polls only).
+	rest     benchkit.Snapshot
+	restSecs float64
+	// decisionsPerSec and cpuPerSec are at rest.
+	decisionsPerSec, cpuPerSec float64
+	// rssMiB is the process's resident set at the end of the window; heapMiB the Go heap
+	// in use then minus before the controller started (the simulated clusters' share).
+	rssMiB, heapMiB, simHeapMiB float64
+	// convergeTarget is the time from every queue changing to every target resized (the
+	// MiniCluster's spec.size, the controller's write); convergeJob to every Job at its
+	// new parallelism (through the operator). convergeAPI and convergeCPU are their cost.
+	convergeTarget, convergeJob time.Duration
+	convergeAPI                 benchkit.Snapshot
+	convergeCPU                 time.Duration
+	// healthy and withHung are trigger-to-scale probes with every source healthy and with
+	// one policy's Flux hung.
+	healthy, withHung latencies
+	// total covers the row from the controller's start.
+	total     benchkit.Snapshot
+	maxRSSMiB float64
+	load      string
 }
 
 // simSources gives each policy its own simulated Flux cluster, read in process (no HTTP),
 // as its Flux client and Watcher.
-type simSources map[string]*simulated.Cluster
+type simSources map[string]*hangable
 
 var _ source.Factory = simSources{}
 
@@ -52,28 +66,44 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 		return r, err
 	}
 	defer env.Cluster.Stop()
-	watch, err := benchkit.WatchSizes(ctx, env.Cluster.Client(), benchkit.Namespace, nil)
+	jobs, err := benchkit.WatchSizes(ctx, env.Cluster.Client(), benchkit.Namespace, nil)
 	if err != nil {
 		return r, err
 	}
-	sims, err := createTargets(ctx, env, n, c.poll)
+	targets := jobs
+	if c.kind == kindMiniCluster {
+		if targets, err = startOperator(ctx, env); err != nil {
+			return r, err
+		}
+	}
+	sims, err := createTargets(ctx, env, c.kind, n, c.poll)
 	if err != nil {
 		return r, err
 	}
+	if err := waitPodsRunning(ctx, env, n, c.converge); err != nil {
+		return r, err
+	}
+	runtime.GC()
+	simHeap := heapMiB()
+
 	counter := &benchkit.APICounter{}
 	cfg := counter.Instrument(env.Cluster.RESTConfig(), float32(c.qps), c.burst)
 	started := time.Now()
-	ctrl, err := benchkit.StartController(ctx, cfg, benchkit.ControllerOptions{Sources: sims})
+	ctrl, err := benchkit.StartController(ctx, cfg, benchkit.ControllerOptions{Sources: sims, MaxConcurrentReconciles: c.workers})
 	if err != nil {
 		return r, err
 	}
 	defer ctrl.Stop()
-	if err := waitDecisions(ctx, ctrl, n, c.converge); err != nil {
+	if err := waitPolicies(ctx, ctrl, n, c.converge); err != nil {
 		return r, err
 	}
-	r.sync = time.Since(started)
+	r.firstDecisions = time.Since(started)
 
-	// At rest: only polls (every policy's queue is empty and its Job at minSize).
+	// At rest: only polls (every policy's queue is empty and its target at minSize). The
+	// settle wait lets the first passes' writes (each new policy's first status) finish.
+	if err := sleep(ctx, c.settle); err != nil {
+		return r, err
+	}
 	p0, err := sample(ctrl, counter)
 	if err != nil {
 		return r, err
@@ -85,11 +115,12 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	if err != nil {
 		return r, err
 	}
-	secs := p1.at.Sub(p0.at).Seconds()
-	r.decisionsPerSec = (p1.decisions - p0.decisions) / secs
-	r.apiPerSec = float64(p1.api.Sub(p0.api).Requests) / secs
-	r.cpuPerSec = (p1.use.CPU - p0.use.CPU).Seconds() / secs
-	r.restThrottle = p1.api.Sub(p0.api)
+	r.restSecs = p1.at.Sub(p0.at).Seconds()
+	r.decisionsPerSec = (p1.decisions - p0.decisions) / r.restSecs
+	r.cpuPerSec = (p1.use.CPU - p0.use.CPU).Seconds() / r.restSecs
+	r.rest = p1.api.Sub(p0.api)
+	r.rssMiB = float64(p1.use.RSSKiB) / 1024
+	r.heapMiB, r.simHeapMiB = heapMiB()-simHeap, simHeap
 
 	// Every queue changes at once: a 2-node job runs on each simulated cluster, so each
 	// policy wants size 2.
@@ -99,26 +130,86 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 			return r, err
 		}
 	}
-	last, err := watch.WaitCount(ctx, n, 2, c.converge)
+	last, err := targets.WaitCount(ctx, n, 2, c.converge)
 	if err != nil {
 		return r, fmt.Errorf("converging: %w", err)
 	}
-	r.converge = last.Sub(changed)
+	r.convergeTarget = last.Sub(changed)
+	if last, err = jobs.WaitCount(ctx, n, 2, c.converge); err != nil {
+		return r, fmt.Errorf("converging Jobs: %w", err)
+	}
+	r.convergeJob = last.Sub(changed)
 	p2, err := sample(ctrl, counter)
 	if err != nil {
 		return r, err
 	}
 	r.convergeAPI = p2.api.Sub(p1.api)
 	r.convergeCPU = p2.use.CPU - p1.use.CPU
-	r.maxRSSKiB = p2.use.MaxRSSKiB
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	r.heapInuseMiB = float64(ms.HeapInuse) / (1 << 20)
+
+	if err := probeBoth(ctx, c, &r, sims, targets, jobs); err != nil {
+		return r, err
+	}
+	end, err := sample(ctrl, counter)
+	if err != nil {
+		return r, err
+	}
+	r.total = end.api
+	r.maxRSSMiB = float64(end.use.MaxRSSKiB) / 1024
 	r.load = benchkit.Load()
 	return r, nil
 }
 
-func policyName(i int) string { return fmt.Sprintf("pol-%04d", i) }
+// probeBoth measures trigger-to-scale on spread policies with every source healthy, then
+// hangs policy 0's Flux, triggers it so a worker waits on it, and measures other policies.
+func probeBoth(ctx context.Context, c config, r *row, sims simSources, targets, jobs *benchkit.SizeWatch) error {
+	healthy, withHung := probeSets(r.policies, c.probes)
+	var err error
+	if r.healthy, err = probe(ctx, sims, targets, jobs, healthy, c.pace, c.converge); err != nil {
+		return fmt.Errorf("probes, every source healthy: %w", err)
+	}
+	hung := sims[policyName(0)]
+	hung.hung.Store(true)
+	// The submit wakes its watch, whose reconcile then waits flux.timeoutSeconds on the
+	// read; the poll brings the policy back to a hung read every period after.
+	if err := hung.Submit(simulated.Job{ID: probeJobID, NNodes: 1, Runtime: time.Hour}); err != nil {
+		return err
+	}
+	if err := sleep(ctx, time.Second); err != nil {
+		return err
+	}
+	if r.withHung, err = probe(ctx, sims, targets, jobs, withHung, c.pace, c.converge); err != nil {
+		return fmt.Errorf("probes, policy 0's Flux hung: %w", err)
+	}
+	return nil
+}
+
+// startOperator installs the MiniCluster CRD, runs the operator stand-in in a child
+// process until ctx ends, and watches the MiniClusters' sizes.
+func startOperator(ctx context.Context, env *benchkit.Env) (*benchkit.SizeWatch, error) {
+	cfg := env.Cluster.RESTConfig()
+	if err := minicluster.Install(ctx, cfg); err != nil {
+		return nil, err
+	}
+	stop, err := startStandIn(env.Cluster.KubeconfigPath(), env.Node)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return benchkit.WatchMiniClusterSizes(ctx, dyn, benchkit.Namespace)
+}
+
+func heapMiB() float64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapInuse) / (1 << 20)
+}
 
 // point is the decision count, the API counters, the process's resource use and the
 // time, read together.
@@ -138,19 +229,20 @@ func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
 	return point{decisions: dec, api: c.Snapshot(), use: use, at: time.Now()}, err
 }
 
-// waitDecisions waits until the controller has made n decisions.
-func waitDecisions(ctx context.Context, ctrl *benchkit.Controller, n int, timeout time.Duration) error {
+// waitPolicies waits until the controller has decided for n distinct policies: a policy
+// decided twice counts once, so early policies' repeats do not hide late ones.
+func waitPolicies(ctx context.Context, ctrl *benchkit.Controller, n int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		got, err := ctrl.Counter("fluxscale_decisions_total")
+		got, err := ctrl.Policies("fluxscale_decisions_total")
 		if err != nil {
 			return err
 		}
-		if got >= float64(n) {
+		if got >= n {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%v of %d first decisions after %s", got, n, timeout)
+			return fmt.Errorf("%d of %d policies decided after %s", got, n, timeout)
 		}
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
 			return err

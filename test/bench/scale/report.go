@@ -8,39 +8,99 @@ import (
 	"github.com/fluxscale/fluxscale/test/bench/internal/benchkit"
 )
 
-// report prints one row per policy count and each count's ratios to the first (baseline).
+// report prints the at-rest table, the converge and probe table, and each count's ratios to
+// the first (the baseline, measured in the same run).
 func report(w io.Writer, c config, rows []row) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nclient QPS %.0f, Burst %d; pollIntervalSeconds %d; rest window %s; converge = all queues change -> every Job at parallelism 2 (seen on a watch)\n",
-		c.qps, c.burst, c.poll, c.window)
-	var out [][]string
-	for _, r := range rows {
-		out = append(out, []string{fmt.Sprint(r.policies), r.sync.Round(time.Millisecond).String(),
-			fmt.Sprintf("%.1f", r.decisionsPerSec), fmt.Sprintf("%.1f", r.apiPerSec), fmt.Sprintf("%.2f", r.cpuPerSec),
-			fmt.Sprintf("%d/%s", r.restThrottle.Throttled, r.restThrottle.WaitTotal.Round(time.Millisecond)),
-			r.converge.Round(time.Millisecond).String(), fmt.Sprint(r.convergeAPI.Requests),
-			fmt.Sprintf("%d/%s", r.convergeAPI.Throttled, r.convergeAPI.WaitTotal.Round(time.Millisecond)),
-			fmt.Sprintf("%.1f", r.convergeCPU.Seconds()),
-			fmt.Sprintf("%.0f", float64(r.maxRSSKiB)/1024), fmt.Sprintf("%.0f", r.heapInuseMiB), r.load})
+	target := "MiniCluster spec.size"
+	if c.kind == kindJob {
+		target = "Job parallelism"
 	}
-	benchkit.Table(w, []string{"policies", "first decisions", "decisions/s at rest", "API req/s at rest", "CPU s/s at rest",
-		"throttled at rest (waits/total)", "converge", "converge API reqs", "converge throttled", "converge CPU s",
-		"peak RSS MiB", "heap MiB", "load after"}, out)
+	fmt.Fprintf(w, "\nkind %s; client QPS %g, Burst %d; max concurrent reconciles %d; pollIntervalSeconds %d; settle %s, rest window %s\n",
+		c.kind, c.qps, c.burst, c.workers, c.poll, c.settle, c.window)
+	fmt.Fprintln(w, "\nat rest (polls only; CPU and RSS are the whole benchmark process: controller, simulated Flux clusters, watches):")
+	var rest [][]string
+	for _, r := range rows {
+		rest = append(rest, []string{fmt.Sprint(r.policies), dur(r.firstDecisions),
+			fmt.Sprintf("%.1f", r.decisionsPerSec),
+			fmt.Sprintf("%.1f", r.perSec(r.rest.Reads())), fmt.Sprintf("%.1f", r.perSec(r.rest.Writes)),
+			fmt.Sprintf("%.3f", r.statusWritesPerPolicyMinute()),
+			fmt.Sprintf("%d/%s", r.rest.Throttled, dur(r.rest.WaitTotal)),
+			fmt.Sprintf("%.3f", r.cpuPerSec), fmt.Sprintf("%.0f", r.rssMiB),
+			fmt.Sprintf("%.0f", r.heapMiB), fmt.Sprintf("%.0f", r.simHeapMiB)})
+	}
+	benchkit.Table(w, []string{"policies", "first decisions (distinct)", "decisions/s", "API reads/s", "API writes/s",
+		"status writes/policy/min", "throttled (waits/total)", "CPU cores", "RSS MiB",
+		"controller heap MiB", "heap before controller MiB"}, rest)
+
+	fmt.Fprintf(w, "\nconverge = every queue changes at once -> every %s at 2 (then every Job at parallelism 2), seen on watches;\n", target)
+	fmt.Fprintf(w, "probes = %d triggers %s apart to policies spread over the count -> the target at 3; \"hung\": policy 0's Flux never answers\n",
+		c.probes, c.pace)
+	var conv [][]string
+	for _, r := range rows {
+		conv = append(conv, []string{fmt.Sprint(r.policies), dur(r.convergeTarget), dur(r.convergeJob),
+			fmt.Sprint(r.convergeAPI.Requests), fmt.Sprintf("%d/%s", r.convergeAPI.Throttled, dur(r.convergeAPI.WaitTotal)),
+			fmt.Sprintf("%.1f", r.convergeCPU.Seconds()),
+			pct(r.healthy.toTarget, 50), pct(r.healthy.toTarget, 99),
+			pct(r.withHung.toTarget, 50), pct(r.withHung.toTarget, 99),
+			fmt.Sprintf("%d/%s", r.total.Throttled, dur(r.total.WaitTotal)),
+			fmt.Sprintf("%.0f", r.maxRSSMiB), r.load})
+	}
+	benchkit.Table(w, []string{"policies", "converge", "converge Jobs", "converge API reqs", "converge throttled",
+		"converge CPU s", "probe p50", "probe p99", "hung: probe p50", "hung: probe p99", "throttled in all",
+		"peak RSS MiB", "load after"}, conv)
+
 	base := rows[0]
 	var ratios [][]string
 	for _, r := range rows[1:] {
 		ratios = append(ratios, []string{fmt.Sprintf("%d / %d", r.policies, base.policies),
 			benchkit.Ratio(float64(r.policies), float64(base.policies)),
 			benchkit.Ratio(r.decisionsPerSec, base.decisionsPerSec),
-			benchkit.Ratio(r.apiPerSec, base.apiPerSec),
+			benchkit.Ratio(r.perSec(r.rest.Reads()), base.perSec(base.rest.Reads())),
+			benchkit.Ratio(r.perSec(r.rest.Writes), base.perSec(base.rest.Writes)),
 			benchkit.Ratio(r.cpuPerSec, base.cpuPerSec),
-			benchkit.Ratio(float64(r.converge), float64(base.converge)),
-			benchkit.Ratio(r.heapInuseMiB, base.heapInuseMiB)})
+			benchkit.Ratio(r.rssMiB, base.rssMiB),
+			benchkit.Ratio(float64(r.convergeTarget), float64(base.convergeTarget)),
+			benchkit.Ratio(float64(benchkit.Percentile(r.healthy.toTarget, 99)), float64(benchkit.Percentile(base.healthy.toTarget, 99))),
+			benchkit.Ratio(float64(benchkit.Percentile(r.withHung.toTarget, 99)), float64(benchkit.Percentile(r.healthy.toTarget, 99)))})
 	}
 	if len(ratios) > 0 {
-		fmt.Fprintln(w, "\nratios to the baseline (same run):")
-		benchkit.Table(w, []string{"policies", "policy ratio", "decisions/s", "API req/s", "CPU s/s", "converge", "heap"}, ratios)
+		fmt.Fprintln(w, "\nratios to the baseline (same run); the last column is within the row (hung p99 / healthy p99):")
+		benchkit.Table(w, []string{"policies", "policy ratio", "decisions/s", "API reads/s", "API writes/s", "CPU",
+			"RSS", "converge", "probe p99", "hung/healthy p99"}, ratios)
 	}
+}
+
+// perSec is n per second of the rest window.
+func (r row) perSec(n int64) float64 {
+	if r.restSecs <= 0 {
+		return 0
+	}
+	return float64(n) / r.restSecs
+}
+
+// statusWritesPerPolicyMinute is the rest window's ScalingPolicy status writes per policy
+// and minute (issue 17's goal: under 1).
+func (r row) statusWritesPerPolicyMinute() float64 {
+	if r.restSecs <= 0 || r.policies == 0 {
+		return 0
+	}
+	return float64(r.rest.StatusWrites) / float64(r.policies) / (r.restSecs / 60)
+}
+
+func dur(d time.Duration) string {
+	if d >= 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// pct is the p-th percentile of ds, or "-" with no samples.
+func pct(ds []time.Duration, p float64) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	return benchkit.Ms(benchkit.Percentile(ds, p))
 }

@@ -3,6 +3,7 @@ package benchkit
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -10,12 +11,14 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 )
 
-// APICounter counts the requests a client sends to the API server and the time its
-// client-side rate limiter made them wait (client-go throttling).
+// APICounter counts the requests a client sends to the API server, split into reads and
+// writes, and the time its client-side rate limiter made them wait (client-go throttling).
 type APICounter struct {
-	requests  atomic.Int64
-	waits     atomic.Int64 // Wait calls that blocked at least throttledAfter
-	waitNanos atomic.Int64
+	requests     atomic.Int64
+	writes       atomic.Int64 // any method but GET, HEAD and OPTIONS
+	statusWrites atomic.Int64 // writes to a ScalingPolicy's status subresource
+	waits        atomic.Int64 // Wait calls that blocked at least throttledAfter
+	waitNanos    atomic.Int64
 }
 
 // throttledAfter is the wait below which a limiter pass counts as not throttled: taking a
@@ -24,19 +27,28 @@ const throttledAfter = time.Millisecond
 
 // Snapshot is a point-in-time copy of an APICounter.
 type Snapshot struct {
-	Requests  int64
+	// Requests are all requests; Writes those that change something (Requests - Writes
+	// are reads: GET, LIST, WATCH); StatusWrites the writes of ScalingPolicy status.
+	Requests, Writes, StatusWrites int64
+	// Throttled waits for the client-side limiter took WaitTotal in all.
 	Throttled int64
 	WaitTotal time.Duration
 }
 
+// Reads are the requests that changed nothing.
+func (s Snapshot) Reads() int64 { return s.Requests - s.Writes }
+
 // Snapshot reads the counters.
 func (c *APICounter) Snapshot() Snapshot {
-	return Snapshot{Requests: c.requests.Load(), Throttled: c.waits.Load(), WaitTotal: time.Duration(c.waitNanos.Load())}
+	return Snapshot{Requests: c.requests.Load(), Writes: c.writes.Load(), StatusWrites: c.statusWrites.Load(),
+		Throttled: c.waits.Load(), WaitTotal: time.Duration(c.waitNanos.Load())}
 }
 
 // Sub returns s minus an earlier snapshot.
 func (s Snapshot) Sub(earlier Snapshot) Snapshot {
-	return Snapshot{Requests: s.Requests - earlier.Requests, Throttled: s.Throttled - earlier.Throttled, WaitTotal: s.WaitTotal - earlier.WaitTotal}
+	return Snapshot{Requests: s.Requests - earlier.Requests, Writes: s.Writes - earlier.Writes,
+		StatusWrites: s.StatusWrites - earlier.StatusWrites,
+		Throttled:    s.Throttled - earlier.Throttled, WaitTotal: s.WaitTotal - earlier.WaitTotal}
 }
 
 // Instrument returns a copy of cfg with the given QPS and Burst, whose requests and
@@ -57,6 +69,14 @@ type countingTransport struct {
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.counter.requests.Add(1)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		t.counter.writes.Add(1)
+		if strings.Contains(r.URL.Path, "/scalingpolicies/") && strings.HasSuffix(r.URL.Path, "/status") {
+			t.counter.statusWrites.Add(1)
+		}
+	}
 	return t.next.RoundTrip(r)
 }
 

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -29,6 +30,9 @@ type ControllerOptions struct {
 	// AddExtras, when set, adds what runs beside the controller (a hint API server) to
 	// its manager before the controller is set up.
 	AddExtras func(manager.Manager) error
+	// MaxConcurrentReconciles is passed to the controller; 0 keeps its default
+	// (autoscaler.DefaultMaxConcurrentReconciles), what production runs.
+	MaxConcurrentReconciles int
 }
 
 // Controller is the fluxscale controller running in this process.
@@ -41,13 +45,17 @@ type Controller struct {
 }
 
 // StartController runs the controller (no leader election, no metrics or probe listeners,
-// logs discarded) on cfg until Stop, and waits for its caches.
+// logs discarded, default metrics options: no per-policy histograms) on cfg until Stop,
+// and waits for its caches.
 func StartController(ctx context.Context, cfg *rest.Config, opts ControllerOptions) (*Controller, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 Scheme(),
 		Logger:                 logr.Discard(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// As cmd/fluxscale's cacheOptions: cached objects without managed fields, so the
+		// benchmark's memory is production's.
+		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 		// A benchmark starts the controller several times in one process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
@@ -64,7 +72,8 @@ func StartController(ctx context.Context, cfg *rest.Config, opts ControllerOptio
 			return nil, err
 		}
 	}
-	if _, err := autoscaler.SetupWithManager(ctx, mgr, autoscaler.Options{Sources: opts.Sources, Metrics: m, Hints: opts.Hints, Clock: clock.RealClock{}}); err != nil {
+	if _, err := autoscaler.SetupWithManager(ctx, mgr, autoscaler.Options{Sources: opts.Sources, Metrics: m, Hints: opts.Hints, Clock: clock.RealClock{},
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -107,4 +116,36 @@ func (c *Controller) Counter(name string) (float64, error) {
 		}
 	}
 	return sum, nil
+}
+
+// Policies counts the policies with a positive value of the counter name: how many
+// distinct policies it has seen, whatever each one's own count. The controller's counters
+// carry the policy's namespace and name as labels.
+func (c *Controller) Policies(name string) (int, error) {
+	families, err := c.Registry.Gather()
+	if err != nil {
+		return 0, fmt.Errorf("gathering the controller's metrics: %w", err)
+	}
+	seen := map[[2]string]bool{}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if m.GetCounter().GetValue() <= 0 {
+				continue
+			}
+			var key [2]string
+			for _, l := range m.GetLabel() {
+				switch l.GetName() {
+				case "namespace":
+					key[0] = l.GetValue()
+				case "policy":
+					key[1] = l.GetValue()
+				}
+			}
+			seen[key] = true
+		}
+	}
+	return len(seen), nil
 }

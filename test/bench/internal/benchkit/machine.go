@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,8 @@ type Usage struct {
 	CPU time.Duration
 	// MaxRSSKiB is the peak resident set size in KiB (Linux reports ru_maxrss in KiB).
 	MaxRSSKiB int64
+	// RSSKiB is the resident set size now (VmRSS in /proc/self/status); 0 when unknown.
+	RSSKiB int64
 }
 
 // ReadUsage reads the process's resource use.
@@ -52,5 +55,23 @@ func ReadUsage() (Usage, error) {
 		return Usage{}, fmt.Errorf("getrusage: %w", err)
 	}
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return Usage{CPU: cpu, MaxRSSKiB: int64(ru.Maxrss)}, nil
+	return Usage{CPU: cpu, MaxRSSKiB: int64(ru.Maxrss), RSSKiB: currentRSSKiB()}, nil
+}
+
+// currentRSSKiB reads VmRSS: ru_maxrss only grows, so it cannot show a later, smaller run.
+func currentRSSKiB() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64) // 0 on a malformed line: unknown
+				return n
+			}
+		}
+	}
+	return 0
 }

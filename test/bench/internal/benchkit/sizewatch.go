@@ -41,7 +41,7 @@ func WatchSizes(ctx context.Context, cs kubernetes.Interface, namespace string, 
 		return nil, fmt.Errorf("listing Jobs: %w", err)
 	}
 	for _, j := range list.Items {
-		w.observe(&j, time.Now())
+		w.observe(j.Name, ptr.Deref(j.Spec.Parallelism, 1), time.Now())
 	}
 	rv := list.ResourceVersion
 	go func() {
@@ -58,7 +58,7 @@ func WatchSizes(ctx context.Context, cs kubernetes.Interface, namespace string, 
 				}
 				rv = j.ResourceVersion
 				if ev.Type == watch.Added || ev.Type == watch.Modified {
-					w.observe(j, time.Now())
+					w.observe(j.Name, ptr.Deref(j.Spec.Parallelism, 1), time.Now())
 				}
 			}
 			wi.Stop()
@@ -67,10 +67,9 @@ func WatchSizes(ctx context.Context, cs kubernetes.Interface, namespace string, 
 	return w, nil
 }
 
-func (w *SizeWatch) observe(j *batchv1.Job, at time.Time) {
-	size := ptr.Deref(j.Spec.Parallelism, 1)
+func (w *SizeWatch) observe(name string, size int32, at time.Time) {
 	w.mu.Lock()
-	obs := w.seen[j.Name]
+	obs := w.seen[name]
 	if n := len(obs); n > 0 && obs[n-1].Size == size {
 		w.mu.Unlock()
 		return
@@ -78,10 +77,10 @@ func (w *SizeWatch) observe(j *batchv1.Job, at time.Time) {
 	w.mu.Unlock()
 	// Before the observation is recorded, so whoever waits for it finds onChange done.
 	if w.onChange != nil {
-		w.onChange(j.Name, size)
+		w.onChange(name, size)
 	}
 	w.mu.Lock()
-	w.seen[j.Name] = append(w.seen[j.Name], Observation{Size: size, At: at})
+	w.seen[name] = append(w.seen[name], Observation{Size: size, At: at})
 	w.mu.Unlock()
 }
 

@@ -1,0 +1,37 @@
+package benchkit
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The first decisions must count policies, not decisions: a policy decided three times
+// counts once, and policies of the same name in two namespaces count twice.
+func TestPoliciesCountsDistinctPolicies(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	decisions := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fluxscale_decisions_total"},
+		[]string{"namespace", "policy", "reason"})
+	reg.MustRegister(decisions)
+	decisions.WithLabelValues("bench", "a", "DesiredWithinRange").Add(2)
+	decisions.WithLabelValues("bench", "a", "ScaleUpLimit").Inc()
+	decisions.WithLabelValues("bench", "b", "DesiredWithinRange").Inc()
+	decisions.WithLabelValues("other", "a", "DesiredWithinRange").Inc()
+	decisions.WithLabelValues("bench", "c", "DesiredWithinRange") // a series at 0: not decided
+	c := &Controller{Registry: reg}
+
+	got, err := c.Policies("fluxscale_decisions_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 3 {
+		t.Errorf("Policies = %d, want 3 (bench/a, bench/b, other/a)", got)
+	}
+	sum, err := c.Counter("fluxscale_decisions_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != 5 {
+		t.Errorf("Counter = %v, want 5 decisions", sum)
+	}
+}
