@@ -29,6 +29,8 @@ const (
 	actionResolve = "ResolveTarget"
 	actionRead    = "ReadFluxState"
 	actionHint    = "AcceptHint"
+	// actionReadExternal is reading an External policy's scaler.
+	actionReadExternal = "ReadExternalScaler"
 )
 
 // transitionEvents are the events of one reconcile: the actions it took, then what changed
@@ -56,6 +58,9 @@ func statusEvents(old, st *v1alpha1.ScalingPolicyStatus, now time.Time) []eventR
 	if reason, note, ok := entered(old, st, v1alpha1.ConditionScalingActive); ok &&
 		(reason == v1alpha1.ReasonFluxUnavailable || reason == v1alpha1.ReasonFluxStale) {
 		out = append(out, eventRecord{corev1.EventTypeWarning, v1alpha1.EventFluxUnavailable, actionRead, note})
+	}
+	if reason, note, ok := entered(old, st, v1alpha1.ConditionScalingActive); ok && reason == v1alpha1.ReasonExternalScalerFailed {
+		out = append(out, eventRecord{corev1.EventTypeWarning, v1alpha1.EventExternalScalerFailed, actionReadExternal, note})
 	}
 	for _, h := range st.ActiveHints {
 		if !slices.ContainsFunc(old.ActiveHints, func(o v1alpha1.HintStatus) bool { return o.ID == h.ID }) {

@@ -30,6 +30,8 @@ type outcome struct {
 
 	flux fluxReading
 	pods podReading
+	// external are the External policies' scaler reads, in spec order.
+	external []externalResult
 
 	decision *policy.Decision
 	// hints are the hints on record (the store's list), for status.activeHints.

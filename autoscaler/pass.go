@@ -110,6 +110,7 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 		FluxFresh: o.flux.fresh, FluxLastGood: o.flux.lastGood, Hints: o.hints,
 		History: history, Draining: owned, DrainStarted: o.drainStart,
 		Removed: o.removed, Expressions: r.expressions.get(sp, &spec),
+		External: externalInput(o.external),
 	}
 	if o.flux.state != nil {
 		in.Flux = signals.FluxInput(*o.flux.state)
@@ -160,6 +161,7 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 	src, srcErr := r.sources.Get(ctx, sp, o.target)
 	o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
 	o.pods = r.readPods(ctx, spec, src, o.target)
+	o.external = r.readExternal(ctx, sp, spec)
 	if src.Watcher != nil && srcErr == nil {
 		var since uint64
 		if o.flux.fresh {

@@ -22,6 +22,7 @@ import (
 	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/external"
 )
 
 // Timing of the reconcile loop.
@@ -56,6 +57,10 @@ type Reconciler struct {
 	notAppliedAfter time.Duration
 	// expressions are the policies' formulas, compiled once per generation.
 	expressions expressionCache
+	// externals are the connections to External policies' scalers; streams follow their
+	// StreamIsActive.
+	externals *external.Pool
+	streams   *source.ExternalStreams
 }
 
 // Reconcile runs one pass for the policy named in req.
@@ -92,6 +97,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // last good state, hints and metric series.
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.feeders.Stop(key)
+	r.streams.Stop(key)
 	r.sources.Forget(key)
 	r.memory.Forget(key)
 	r.expressions.forget(key)

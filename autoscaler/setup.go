@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	ctrlsource "sigs.k8s.io/controller-runtime/pkg/source"
@@ -28,6 +29,7 @@ import (
 	"github.com/fluxscale/fluxscale/autoscaler/source"
 	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
+	"github.com/fluxscale/fluxscale/metrics/external"
 	"github.com/fluxscale/fluxscale/policy"
 )
 
@@ -112,6 +114,16 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) (*Rec
 	if err := mgr.Add(r.feeders); err != nil {
 		return nil, fmt.Errorf("adding the Flux watchers: %w", err)
 	}
+	if err := mgr.Add(r.streams); err != nil {
+		return nil, fmt.Errorf("adding the external scaler streams: %w", err)
+	}
+	// The scalers' connections close with the manager.
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		return r.externals.Close()
+	})); err != nil {
+		return nil, fmt.Errorf("adding the external scaler connections: %w", err)
+	}
 	policies := source.Policies{Client: mgr.GetClient()}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("scalingpolicy").
@@ -157,6 +169,8 @@ func newReconciler(c client.Client, reader client.Reader, targets *target.Resolv
 		r.hints = opts.Hints
 	}
 	r.feeders = source.NewFeeders(opts.Clock, feederEvents, r.triggers)
+	r.externals = external.NewPool()
+	r.streams = source.NewExternalStreams(opts.Clock, feederEvents, r.triggers, r.externals.Stream)
 	return r
 }
 

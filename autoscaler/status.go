@@ -126,7 +126,7 @@ func signalStatuses(o *outcome) []v1alpha1.SignalStatus {
 		}
 		out = append(out, signal(signalPodCPUPercent, value, p.err == nil, p.at, p.err))
 	}
-	return out
+	return append(out, externalSignals(o.external)...)
 }
 
 func signal(name, value string, healthy bool, at time.Time, err error) v1alpha1.SignalStatus {

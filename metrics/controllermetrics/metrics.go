@@ -128,7 +128,7 @@ func NewWithOptions(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		// Served from the start, so dashboards and the chart's checks find them before
 		// the first scale.
 		m.duration.WithLabelValues()
-		for _, t := range []string{TriggerHint, TriggerFluxState} {
+		for _, t := range []string{TriggerHint, TriggerFluxState, TriggerExternal} {
 			m.latency.WithLabelValues(t)
 		}
 	}
@@ -251,4 +251,6 @@ const (
 const (
 	TriggerHint      = "hint"
 	TriggerFluxState = "flux-state"
+	// TriggerExternal is a push from an External policy's scaler (StreamIsActive).
+	TriggerExternal = "external"
 )
