@@ -66,15 +66,20 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 		return r, err
 	}
 	defer env.Cluster.Stop()
+	// The watches and the stand-in end with this row, before its control plane stops.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	jobs, err := benchkit.WatchSizes(ctx, env.Cluster.Client(), benchkit.Namespace, nil)
 	if err != nil {
 		return r, err
 	}
 	targets := jobs
 	if c.kind == kindMiniCluster {
-		if targets, err = startOperator(ctx, env); err != nil {
+		var stopOperator func()
+		if targets, stopOperator, err = startOperator(ctx, env); err != nil {
 			return r, err
 		}
+		defer stopOperator()
 	}
 	sims, err := createTargets(ctx, env, c.kind, n, c.poll)
 	if err != nil {
@@ -184,25 +189,24 @@ func probeBoth(ctx context.Context, c config, r *row, sims simSources, targets, 
 }
 
 // startOperator installs the MiniCluster CRD, runs the operator stand-in in a child
-// process until ctx ends, and watches the MiniClusters' sizes.
-func startOperator(ctx context.Context, env *benchkit.Env) (*benchkit.SizeWatch, error) {
+// process, and watches the MiniClusters' sizes until ctx ends. Call stop when done.
+func startOperator(ctx context.Context, env *benchkit.Env) (_ *benchkit.SizeWatch, stop func(), err error) {
 	cfg := env.Cluster.RESTConfig()
 	if err := minicluster.Install(ctx, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	stop, err := startStandIn(env.Cluster.KubeconfigPath(), env.Node)
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return benchkit.WatchMiniClusterSizes(ctx, dyn, benchkit.Namespace)
+	watch, err := benchkit.WatchMiniClusterSizes(ctx, dyn, benchkit.Namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	if stop, err = startStandIn(env.Cluster.KubeconfigPath(), env.Node); err != nil {
+		return nil, nil, err
+	}
+	return watch, stop, nil
 }
 
 func heapMiB() float64 {

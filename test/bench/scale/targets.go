@@ -118,4 +118,6 @@ func waitPodsRunning(ctx context.Context, env *benchkit.Env, n int, timeout time
 }
 
 func policyName(i int) string { return fmt.Sprintf("pol-%04d", i) }
-func targetName(i int) string { return fmt.Sprintf("mc-%04d", i) }
+
+// targetName names policy i's target, MiniCluster or Job (a MiniCluster's Job has its name).
+func targetName(i int) string { return fmt.Sprintf("tgt-%04d", i) }
