@@ -41,7 +41,14 @@ type PolicyScaler struct {
 	exprs *policy.Expressions
 	// hints are the hints posted so far.
 	hints []policy.Hint
+	// external feeds the External policies; origin is the first decision's time, from
+	// which its offsets count.
+	external ExternalFeed
+	origin   time.Time
 }
+
+// SetExternal feeds spec's External policies from f for every later decision.
+func (p *PolicyScaler) SetExternal(f ExternalFeed) { p.external = f }
 
 // Post records an application hint for every later decision, as the hint API records it
 // for the controller; policy ignores it once it has expired.
@@ -82,12 +89,15 @@ func (p *PolicyScaler) Decide(ctx context.Context, cl *simulated.Cluster) error 
 		p.seen, p.seenVersion = p.view(st), st.Version
 	}
 	now := cl.Now()
+	if p.origin.IsZero() {
+		p.origin = now
+	}
 	current := cl.Size()
 	d := policy.Decide(policy.Input{
 		Now: now, Spec: p.spec, Current: current, TargetMax: cl.MaxSize(),
 		Flux: p.seen, FluxFresh: true, FluxLastGood: now,
 		History: p.history, Draining: p.owned, DrainStarted: p.drainStarted, Expressions: p.exprs,
-		Hints: p.hints,
+		Hints: p.hints, External: p.external.readings(now.Sub(p.origin)),
 	})
 	p.history = d.History
 	if p.spec.DryRun {

@@ -31,6 +31,7 @@ type simulateFlags struct {
 	maxSize, minSize                         int
 	nodeUpDelay, shortJobsHigh               time.Duration
 	sweeps                                   []string
+	external, externalSeries                 []string
 	from, to                                 time.Duration
 	slurm                                    replay.SlurmOptions
 	set                                      map[string]bool
@@ -61,6 +62,10 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	if err := checkExpressions(name, &spec, stderr); err != nil {
 		return err
 	}
+	feed, err := externalFeed(f, &spec)
+	if err != nil {
+		return err
+	}
 	tr, err := readTrace(f.trace, spec.MaxSize)
 	if err != nil {
 		return err
@@ -77,6 +82,7 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, clk 
 	if err != nil {
 		return err
 	}
+	feedScalers(scalers, feed)
 	cfg := replay.Config{
 		Cluster: simulated.Options{MaxSize: spec.MaxSize, NodeUpDelay: f.nodeUpDelay, Sched: sched, ShortJobsHigh: f.shortJobsHigh},
 		Jobs:    tr.Jobs,
@@ -154,6 +160,16 @@ func parseSimulateFlags(args []string, stderr io.Writer) (simulateFlags, error) 
 		var err error
 		f.to, err = parseDays(v)
 		return err
+	})
+	fs.Func("external", "an External policy's scaler answers VALUE (0: not active) per TARGET (default 1) all along: "+
+		"policies[INDEX]=VALUE[/TARGET] (repeatable)", func(v string) error {
+		f.external = append(f.external, v)
+		return nil
+	})
+	fs.Func("external-series", "an External policy's scaler answers a recorded series: policies[INDEX]=FILE, "+
+		"CSV lines offset seconds from the first submit,value[,target] (repeatable)", func(v string) error {
+		f.externalSeries = append(f.externalSeries, v)
+		return nil
 	})
 	f.slurm = replay.DefaultSlurmOptions()
 	fs.DurationVar(&f.slurm.SuspendTime, "slurm-suspend-time", f.slurm.SuspendTime, "slurm-power-save: idle time before a node suspends (SuspendTime)")
