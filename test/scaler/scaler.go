@@ -30,6 +30,7 @@ type Server struct {
 	down     bool
 	noStream bool
 	calls    int
+	streams  int
 	// changed is closed and replaced on every Set, waking every open stream.
 	changed chan struct{}
 }
@@ -46,6 +47,13 @@ func (s *Server) Set(value float64) {
 	s.value = value
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// Value is the metric's current value.
+func (s *Server) Value() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.value
 }
 
 // SetDelay makes every unary call wait d before answering (a slow scaler).
@@ -74,6 +82,14 @@ func (s *Server) Calls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls
+}
+
+// Streams is how many StreamIsActive calls are open: a test waits for the controller's
+// stream before it relies on a push.
+func (s *Server) Streams() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.streams
 }
 
 // Serve serves gRPC on lis until lis closes; stop returns a function that stops the server.
@@ -136,6 +152,14 @@ func (s *Server) GetMetrics(ctx context.Context, req *pb.GetMetricsRequest) (*pb
 
 // StreamIsActive sends the current answer at once and again after every Set.
 func (s *Server) StreamIsActive(_ *pb.ScaledObjectRef, stream grpc.ServerStreamingServer[pb.IsActiveResponse]) error {
+	s.mu.Lock()
+	s.streams++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.streams--
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		if s.noStream {
