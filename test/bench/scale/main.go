@@ -79,7 +79,10 @@ func runMain(args []string, stdout io.Writer) error {
 	fs.IntVar(&c.burst, "burst", autoscaler.DefaultKubeAPIBurst, "the controller's client Burst (rest.Config.Burst); default: the controller's -kube-api-burst default")
 	fs.IntVar(&c.workers, "max-concurrent-reconciles", autoscaler.DefaultMaxConcurrentReconciles, "the controller's concurrent reconciles; default: the controller's own")
 	fs.DurationVar(&c.settle, "settle", 20*time.Second, "wait after the first decisions before the rest window")
-	fs.DurationVar(&c.window, "window", time.Minute, "steady-state measuring window (at rest, polls only)")
+	// An unchanged status is still written every 3 min (autoscaler's status heartbeat): a
+	// window that long sees each policy's heartbeat once, so its status writes per minute
+	// are the steady rate, not the luck of where the window falls.
+	fs.DurationVar(&c.window, "window", 3*time.Minute, "steady-state measuring window (at rest, polls only)")
 	fs.DurationVar(&c.converge, "converge-timeout", 5*time.Minute, "longest wait for every target to take its new size")
 	fs.IntVar(&c.probes, "probes", 20, "trigger-to-scale probes with every source healthy, and as many with one source hung")
 	fs.DurationVar(&c.pace, "probe-pace", 250*time.Millisecond, "time between two probes' triggers")
