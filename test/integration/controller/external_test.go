@@ -105,7 +105,7 @@ func TestExternalScalerPushScalesJob(t *testing.T) {
 	s := scaler.New("backlog", 2, 0)
 	addr := startScaler(t, s)
 	createIndexedJob(t, e, "ext", 1)
-	startController(t, e, noSources{})
+	rc := startController(t, e, noSources{})
 	if err := e.Client.Create(t.Context(), externalJobPolicy("ext-policy", "ext", addr, 3600)); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +185,13 @@ func TestExternalScalerPushScalesJob(t *testing.T) {
 	s.Set(2) // ceil(2 / 2) = 1
 	down := waitParallelism(t, e, "ext", 1, start)
 	t.Logf("MEASURED push -> Job parallelism 1: %dms", down.Milliseconds())
+	// The controller's own measure, from the push's arrival to the write (flux.source None:
+	// every trigger here is an external push).
+	if count, sum := rc.Metric(t, "fluxscale_trigger_to_scale_seconds", "ext-policy"); count > 0 {
+		t.Logf("MEASURED trigger_to_scale_seconds (external push): %d observations, mean %.1f ms", count, 1000*sum/float64(count))
+	} else {
+		t.Errorf("no trigger_to_scale_seconds observation: the scales were not answers to a push")
+	}
 }
 
 // Without StreamIsActive (the scaler answers Unimplemented) the policy's poll of 2 s is the
