@@ -11,6 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -105,6 +106,15 @@ func testConcurrentWriter(t *testing.T, e *env, srcs *sources, rc *runningContro
 // writes and its own conflicts.
 func startJobWriter(t *testing.T, e *env, ns, name string) (writes, conflicts func() int) {
 	t.Helper()
+	// Its own client, so its client-side rate limiter is its own: sharing the test's, a
+	// writer at 100 requests/s took the whole budget and the test's checks timed out
+	// waiting for it under load.
+	cfg := rest.CopyConfig(e.Config)
+	cfg.QPS, cfg.Burst, cfg.RateLimiter = 500, 500, nil
+	writer, err := client.New(cfg, client.Options{Scheme: e.Client.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var w, c int
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,14 +130,14 @@ func startJobWriter(t *testing.T, e *env, ns, name string) (writes, conflicts fu
 			case <-tick.C:
 			}
 			var j batchv1.Job
-			if err := e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &j); err != nil {
+			if err := writer.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &j); err != nil {
 				continue
 			}
 			if j.Labels == nil {
 				j.Labels = map[string]string{}
 			}
 			j.Labels["writer"] = strconv.Itoa(i)
-			err := e.Client.Update(ctx, &j)
+			err := writer.Update(ctx, &j)
 			mu.Lock()
 			w++
 			if apierrors.IsConflict(err) {
