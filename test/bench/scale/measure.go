@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 
@@ -34,8 +35,10 @@ type row struct {
 	// MiniCluster's spec.size, the controller's write); convergeJob to every Job at its
 	// new parallelism (through the operator). convergeAPI and convergeCPU are their cost.
 	convergeTarget, convergeJob time.Duration
-	convergeAPI                 benchkit.Snapshot
-	convergeCPU                 time.Duration
+	// convergeEach is each target's own time to its new size.
+	convergeEach []time.Duration
+	convergeAPI  benchkit.Snapshot
+	convergeCPU  time.Duration
 	// healthy and withHung are trigger-to-scale probes with every source healthy and with
 	// one policy's Flux hung.
 	healthy, withHung latencies
@@ -85,9 +88,11 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	if err != nil {
 		return r, err
 	}
+	progress("%d targets and policies created", n)
 	if err := waitPodsRunning(ctx, env, n, c.converge); err != nil {
 		return r, err
 	}
+	progress("%d pods Running", n)
 	runtime.GC()
 	simHeap := heapMiB()
 
@@ -103,6 +108,7 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 		return r, err
 	}
 	r.firstDecisions = time.Since(started)
+	progress("every policy decided after %s", r.firstDecisions)
 
 	// At rest: only polls (every policy's queue is empty and its target at minSize). The
 	// settle wait lets the first passes' writes (each new policy's first status) finish.
@@ -140,6 +146,7 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 		return r, fmt.Errorf("converging: %w", err)
 	}
 	r.convergeTarget = last.Sub(changed)
+	r.convergeEach = targets.Reached(2, changed)
 	if last, err = jobs.WaitCount(ctx, n, 2, c.converge); err != nil {
 		return r, fmt.Errorf("converging Jobs: %w", err)
 	}
@@ -151,6 +158,15 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	r.convergeAPI = p2.api.Sub(p1.api)
 	r.convergeCPU = p2.use.CPU - p1.use.CPU
 
+	progress("converged in %s (Jobs %s)", r.convergeTarget, r.convergeJob)
+	// The probes wait for the pods of the resize (the Job controller creates them at its
+	// own pace), so they do not meet the API server busiest with the convergence they
+	// followed while the probes with the hung source, later, met a calmer one.
+	if err := waitPodsRunning(ctx, env, 2*n, c.converge); err != nil {
+		progress("probing anyway: %v", err)
+	} else {
+		progress("%d pods Running", 2*n)
+	}
 	if err := probeBoth(ctx, c, &r, sims, targets, jobs); err != nil {
 		return r, err
 	}
@@ -207,6 +223,11 @@ func startOperator(ctx context.Context, env *benchkit.Env) (_ *benchkit.SizeWatc
 		return nil, nil, err
 	}
 	return watch, stop, nil
+}
+
+// progress notes a step on stderr, with the time and load, for whoever watches a long run.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s [load %s] %s\n", time.Now().UTC().Format("15:04:05"), benchkit.Load(), fmt.Sprintf(format, args...))
 }
 
 func heapMiB() float64 {

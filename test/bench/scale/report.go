@@ -40,7 +40,8 @@ func report(w io.Writer, c config, rows []row) {
 		c.probes, c.pace)
 	var conv [][]string
 	for _, r := range rows {
-		conv = append(conv, []string{fmt.Sprint(r.policies), dur(r.convergeTarget), dur(r.convergeJob),
+		conv = append(conv, []string{fmt.Sprint(r.policies), pct(r.convergeEach, 50), pct(r.convergeEach, 90),
+			dur(r.convergeTarget), dur(r.convergeJob),
 			fmt.Sprint(r.convergeAPI.Requests), fmt.Sprintf("%d/%s", r.convergeAPI.Throttled, dur(r.convergeAPI.WaitTotal)),
 			fmt.Sprintf("%.1f", r.convergeCPU.Seconds()),
 			pct(r.healthy.toTarget, 50), pct(r.healthy.toTarget, 99),
@@ -48,7 +49,7 @@ func report(w io.Writer, c config, rows []row) {
 			fmt.Sprintf("%d/%s", r.total.Throttled, dur(r.total.WaitTotal)),
 			fmt.Sprintf("%.0f", r.maxRSSMiB), r.load})
 	}
-	benchkit.Table(w, []string{"policies", "converge", "converge Jobs", "converge API reqs", "converge throttled",
+	benchkit.Table(w, []string{"policies", "converge p50", "converge p90", "converge (last)", "converge Jobs (last)", "converge API reqs", "converge throttled",
 		"converge CPU s", "probe p50", "probe p99", "hung: probe p50", "hung: probe p99", "throttled in all",
 		"peak RSS MiB", "load after"}, conv)
 

@@ -166,3 +166,20 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// Reached returns, for each object seen at size at or after since, how long after since it
+// first got there: the spread behind WaitCount's last time.
+func (w *SizeWatch) Reached(size int32, since time.Time) []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []time.Duration
+	for _, obs := range w.seen {
+		for _, o := range obs {
+			if o.Size == size && !o.At.Before(since) {
+				out = append(out, o.At.Sub(since))
+				break
+			}
+		}
+	}
+	return out
+}
