@@ -66,8 +66,16 @@ type config struct {
 	// probes is the number of trigger-to-scale probes per set, pace the gap between them.
 	probes int
 	pace   time.Duration
-	out    string
+	// clock is clockReal (production) or clockWholeSeconds, a diagnostic.
+	clock string
+	out   string
 }
+
+// The controller clocks -clock chooses.
+const (
+	clockReal         = "real"
+	clockWholeSeconds = "whole-seconds"
+)
 
 func runMain(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
@@ -86,6 +94,8 @@ func runMain(args []string, stdout io.Writer) error {
 	fs.DurationVar(&c.converge, "converge-timeout", 5*time.Minute, "longest wait for every target to take its new size")
 	fs.IntVar(&c.probes, "probes", 20, "trigger-to-scale probes with every source healthy, and as many with one source hung")
 	fs.DurationVar(&c.pace, "probe-pace", 250*time.Millisecond, "time between two probes' triggers")
+	fs.StringVar(&c.clock, "clock", clockReal, "the controller's clock: real (production) or whole-seconds (a diagnostic: "+
+		"status times as the API server stores them, so a computed status differs from the written one in nothing sub-second)")
 	fs.StringVar(&c.out, "out", "_out/bench", "directory for scale.txt")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,6 +110,9 @@ func runMain(args []string, stdout io.Writer) error {
 	c.poll = int32(*poll)
 	if c.kind != kindMiniCluster && c.kind != kindJob {
 		return fmt.Errorf("-kind %q: want %s or %s", c.kind, kindMiniCluster, kindJob)
+	}
+	if c.clock != clockReal && c.clock != clockWholeSeconds {
+		return fmt.Errorf("-clock %q: want %s or %s", c.clock, clockReal, clockWholeSeconds)
 	}
 	if c.workers < 1 || c.qps <= 0 || c.burst < 1 || c.probes < 0 {
 		return fmt.Errorf("-max-concurrent-reconciles %d, -qps %g, -burst %d, -probes %d: want at least 1, above 0, at least 1 and 0 or more",

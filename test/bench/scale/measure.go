@@ -99,7 +99,11 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	counter := &benchkit.APICounter{}
 	cfg := counter.Instrument(env.Cluster.RESTConfig(), float32(c.qps), c.burst)
 	started := time.Now()
-	ctrl, err := benchkit.StartController(ctx, cfg, benchkit.ControllerOptions{Sources: sims, MaxConcurrentReconciles: c.workers})
+	opts := benchkit.ControllerOptions{Sources: sims, MaxConcurrentReconciles: c.workers}
+	if c.clock == clockWholeSeconds {
+		opts.Clock = benchkit.WholeSecondClock{}
+	}
+	ctrl, err := benchkit.StartController(ctx, cfg, opts)
 	if err != nil {
 		return r, err
 	}

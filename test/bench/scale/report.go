@@ -18,8 +18,8 @@ func report(w io.Writer, c config, rows []row) {
 	if c.kind == kindJob {
 		target = "Job parallelism"
 	}
-	fmt.Fprintf(w, "\nkind %s; client QPS %g, Burst %d; max concurrent reconciles %d; pollIntervalSeconds %d; settle %s, rest window %s\n",
-		c.kind, c.qps, c.burst, c.workers, c.poll, c.settle, c.window)
+	fmt.Fprintf(w, "\nkind %s; client QPS %g, Burst %d; max concurrent reconciles %d; pollIntervalSeconds %d; settle %s, rest window %s; controller clock %s\n",
+		c.kind, c.qps, c.burst, c.workers, c.poll, c.settle, c.window, c.clock)
 	fmt.Fprintln(w, "\nat rest (polls only; CPU and RSS are the whole benchmark process: controller, simulated Flux clusters, watches):")
 	var rest [][]string
 	for _, r := range rows {
