@@ -2,6 +2,7 @@ package autoscaler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -54,8 +56,10 @@ type harness struct {
 	registry *prometheus.Registry
 	r        *Reconciler
 	key      types.NamespacedName
-	// statusWrites counts writes to the policy's status subresource.
-	statusWrites int
+	// statusWrites counts writes to the policy's status subresource; failJobPatches makes
+	// that many Job patches fail with a conflict, as another writer's update would.
+	statusWrites   int
+	failJobPatches int
 }
 
 func newHarness(t *testing.T, sp *v1alpha1.ScalingPolicy, sim *simulated.Cluster, objs ...client.Object) *harness {
@@ -72,6 +76,13 @@ func newHarness(t *testing.T, sp *v1alpha1.ScalingPolicy, sim *simulated.Cluster
 		WithObjects(append(objs, sp)...)
 	h := &harness{t: t, clock: clocktesting.NewFakeClock(t0), sim: sim, key: client.ObjectKeyFromObject(sp)}
 	h.client = c.WithInterceptorFuncs(interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			if _, ok := obj.(*batchv1.Job); ok && h.failJobPatches > 0 {
+				h.failJobPatches--
+				return apierrors.NewConflict(batchv1.Resource("jobs"), obj.GetName(), errors.New("the object has been modified"))
+			}
+			return c.Patch(ctx, obj, patch, opts...)
+		},
 		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 			if _, ok := obj.(*v1alpha1.ScalingPolicy); ok && sub == "status" {
 				h.statusWrites++

@@ -58,11 +58,16 @@ func settledSignals(written, cur []v1alpha1.SignalStatus) []v1alpha1.SignalStatu
 }
 
 // restingHistory reports whether cur decides every window as written does, once written's
-// newest recommendation is read as lasting until now (restAfter): the same scale events and
-// recommendations, less ones that expired (cur keeps a suffix of written), and a newest
+// newest recommendation is read as lasting until now (restAfter): the same scale events, the
+// same recommendations less ones that expired (cur keeps a suffix of written), and a newest
 // recommendation of the same size recorded less than statusHeartbeat after written's.
+//
+// Scale events must be equal: a pass whose size write failed takes back the event it
+// recorded ahead (apply), and that is the newest one, not an expired one; left on the
+// server, it would make the rate limits count a scale that never happened. Events are few,
+// so their expiry costs few writes.
 func restingHistory(written, cur v1alpha1.ScalingHistory) bool {
-	if !isSuffix(cur.ScaleEvents, written.ScaleEvents) {
+	if !equality.Semantic.DeepEqual(written.ScaleEvents, cur.ScaleEvents) {
 		return false
 	}
 	wr, cr := written.Recommendations, cur.Recommendations
@@ -80,8 +85,8 @@ func restingHistory(written, cur v1alpha1.ScalingHistory) bool {
 func within(earlier, later time.Time) bool { return later.Sub(earlier) < statusHeartbeat }
 
 // isSuffix reports whether s is a suffix of of: what remains of it once its oldest entries
-// expired. Policy drops entries only from the old end while the newest recommendation keeps
-// its size (a new size is a write anyway).
+// expired. Policy drops recommendations only from the old end while the newest keeps its
+// size (a new size is a write anyway).
 func isSuffix[T any](s, of []T) bool {
 	return len(s) <= len(of) && equality.Semantic.DeepEqual(s, of[len(of)-len(s):]) // nil and empty alike
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
 	"github.com/fluxscale/fluxscale/metrics/simulated"
@@ -92,5 +93,35 @@ func TestScaleDownWindowSurvivesARestartWithoutPerPassWrites(t *testing.T) {
 		if got < base || got > base+statusHeartbeat {
 			t.Errorf("restart after %s: shrink at %s, want between %s (no restart) and a heartbeat later", after, got, base)
 		}
+	}
+}
+
+// A pass whose size write conflicts takes back the scale event it recorded in status ahead of
+// the write: the status it leaves holds no event, and the retry grows the Job to 4 in one
+// step. A phantom event would make the rate limit count a scale that never happened (with a
+// concurrent writer of the Job, the reliability suite saw the growth held to 2 while status
+// writes skipped a change of scale events as if it were expiry).
+func TestAFailedScaleLeavesNoScaleEventBehind(t *testing.T) {
+	sim, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
+	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(1).Obj())
+	h.step(time.Second)
+	submit(t, sim, 1, 4, time.Hour)
+	h.failJobPatches = 1
+	h.clock.Step(time.Second)
+	if err := sim.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The conflict is the pass's result (a retry), not a test failure.
+	_, _ = h.r.Reconcile(t.Context(), reconcile.Request{NamespacedName: h.key})
+	if got := h.status().History.ScaleEvents; len(got) != 0 {
+		t.Fatalf("after a failed size write the status keeps scale events %+v, want none", got)
+	}
+	h.step(time.Second)
+	if got := h.jobSize(); got != 4 {
+		t.Errorf("Job size %d after the retry, want 4 (no phantom event limiting the growth)", got)
 	}
 }
