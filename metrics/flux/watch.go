@@ -203,6 +203,14 @@ func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error)
 				return State{}, err
 			}
 			if !live {
+				// Cut it, so the next Watch starts another: a program that never said ready
+				// (seen started while a restarted broker was loading its modules) would
+				// otherwise be waited on forever.
+				w.mu.Lock()
+				if w.cancel != nil {
+					w.cancel()
+				}
+				w.mu.Unlock()
 				return State{}, fmt.Errorf("%w: the journal watcher was not ready after %v", ErrStreamStale, w.opts.Resync)
 			}
 			switch w.opts.Reads {

@@ -122,6 +122,33 @@ func TestJournalWatcherStale(t *testing.T) {
 	}
 }
 
+// TestJournalWatcherNeverReady: a stream that never says ready is cut at Resync and
+// reported; the next Watch starts another instead of waiting on the hung one.
+func TestJournalWatcherNeverReady(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{hang: true}
+	w := NewJournalWatcher(&fakeStateClient{}, stream, JournalOptions{Clock: clk, Heartbeat: 10 * time.Second, Resync: 40 * time.Second, StaleAfter: 10 * time.Minute})
+	defer w.Close()
+	got := make(chan error, 1)
+	go func() { _, err := w.Watch(t.Context(), 0); got <- err }()
+	waitForWaiter(t, clk)
+	clk.Step(40 * time.Second)
+	if err := <-got; !errors.Is(err, ErrStreamStale) {
+		t.Fatalf("Watch of a stream never ready = %v, want ErrStreamStale", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { _, err := w.Watch(ctx, 0); got <- err }()
+	deadline := time.Now().Add(10 * time.Second)
+	for stream.starts.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams started after the cut, want 2", stream.starts.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-got
+}
+
 // TestJournalWatcherResync: with heartbeats and no change, Watch reads at Resync anyway.
 func TestJournalWatcherResync(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
