@@ -28,6 +28,9 @@ type row struct {
 	restSecs float64
 	// decisionsPerSec and cpuPerSec are at rest.
 	decisionsPerSec, cpuPerSec float64
+	// passMean is a reconcile's mean duration at rest: the poll period is
+	// pollIntervalSeconds plus this, as RequeueAfter counts from a pass's end.
+	passMean time.Duration
 	// rssMiB is the process's resident set at the end of the window; heapMiB the Go heap
 	// in use then minus before the controller started (the simulated clusters' share).
 	rssMiB, heapMiB, simHeapMiB float64
@@ -132,6 +135,9 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	}
 	r.restSecs = p1.at.Sub(p0.at).Seconds()
 	r.decisionsPerSec = (p1.decisions - p0.decisions) / r.restSecs
+	if n := p1.passes - p0.passes; n > 0 {
+		r.passMean = time.Duration((p1.passSecs - p0.passSecs) / float64(n) * float64(time.Second))
+	}
 	r.cpuPerSec = (p1.use.CPU - p0.use.CPU).Seconds() / r.restSecs
 	r.rest = p1.api.Sub(p0.api)
 	r.rssMiB = float64(p1.use.RSSKiB) / 1024
@@ -244,9 +250,12 @@ func heapMiB() float64 {
 // time, read together.
 type point struct {
 	decisions float64
-	api       benchkit.Snapshot
-	use       benchkit.Usage
-	at        time.Time
+	// passSecs and passes are the reconciles' summed duration and count.
+	passSecs float64
+	passes   uint64
+	api      benchkit.Snapshot
+	use      benchkit.Usage
+	at       time.Time
 }
 
 func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
@@ -254,8 +263,12 @@ func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
 	if err != nil {
 		return point{}, err
 	}
+	passSecs, passes, err := ctrl.HistogramSum("fluxscale_reconcile_duration_seconds")
+	if err != nil {
+		return point{}, err
+	}
 	use, err := benchkit.ReadUsage()
-	return point{decisions: dec, api: c.Snapshot(), use: use, at: time.Now()}, err
+	return point{decisions: dec, passSecs: passSecs, passes: passes, api: c.Snapshot(), use: use, at: time.Now()}, err
 }
 
 // waitPolicies waits until the controller has decided for n distinct policies: a policy

@@ -24,14 +24,14 @@ func report(w io.Writer, c config, rows []row) {
 	var rest [][]string
 	for _, r := range rows {
 		rest = append(rest, []string{fmt.Sprint(r.policies), dur(r.firstDecisions),
-			fmt.Sprintf("%.1f", r.decisionsPerSec),
+			fmt.Sprintf("%.1f", r.decisionsPerSec), benchkit.Ms(r.passMean),
 			fmt.Sprintf("%.1f", r.perSec(r.rest.Reads())), fmt.Sprintf("%.1f", r.perSec(r.rest.Writes)),
 			fmt.Sprintf("%.3f", r.statusWritesPerPolicyMinute()),
 			fmt.Sprintf("%d/%s", r.rest.Throttled, dur(r.rest.WaitTotal)),
 			fmt.Sprintf("%.3f", r.cpuPerSec), fmt.Sprintf("%.0f", r.rssMiB),
 			fmt.Sprintf("%.0f", r.heapMiB), fmt.Sprintf("%.0f", r.simHeapMiB)})
 	}
-	benchkit.Table(w, []string{"policies", "first decisions (distinct)", "decisions/s", "API reads/s", "API writes/s",
+	benchkit.Table(w, []string{"policies", "first decisions (distinct)", "decisions/s", "mean pass", "API reads/s", "API writes/s",
 		"status writes/policy/min", "throttled (waits/total)", "CPU cores", "RSS MiB",
 		"controller heap MiB", "heap before controller MiB"}, rest)
 

@@ -163,3 +163,23 @@ func (c *Controller) Policies(name string) (int, error) {
 	}
 	return len(seen), nil
 }
+
+// HistogramSum sums a histogram's observations and their count over all its label values.
+func (c *Controller) HistogramSum(name string) (sum float64, count uint64, err error) {
+	families, err := c.Registry.Gather()
+	if err != nil {
+		return 0, 0, fmt.Errorf("gathering the controller's metrics: %w", err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if h := m.GetHistogram(); h != nil {
+				sum += h.GetSampleSum()
+				count += h.GetSampleCount()
+			}
+		}
+	}
+	return sum, count, nil
+}

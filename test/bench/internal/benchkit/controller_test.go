@@ -35,3 +35,19 @@ func TestPoliciesCountsDistinctPolicies(t *testing.T) {
 		t.Errorf("Counter = %v, want 5 decisions", sum)
 	}
 }
+
+func TestHistogramSumAddsEveryLabelSet(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fluxscale_reconcile_duration_seconds"}, []string{"trigger"})
+	reg.MustRegister(h)
+	h.WithLabelValues("a").Observe(0.5)
+	h.WithLabelValues("a").Observe(1)
+	h.WithLabelValues("b").Observe(2)
+	sum, count, err := (&Controller{Registry: reg}).HistogramSum("fluxscale_reconcile_duration_seconds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != 3.5 || count != 3 {
+		t.Errorf("HistogramSum = %v, %d; want 3.5, 3", sum, count)
+	}
+}
