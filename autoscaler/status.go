@@ -41,7 +41,7 @@ func newStatus(old *v1alpha1.ScalingPolicyStatus, o *outcome) v1alpha1.ScalingPo
 	for _, c := range conditions(o) {
 		c = keepDrainOutcome(old, c, o)
 		c.ObservedGeneration = o.generation
-		c.LastTransitionTime = metav1.NewTime(o.now)
+		c.LastTransitionTime = wholeSeconds(o.now) // what the API server keeps, so a kept status equals the written one
 		meta.SetStatusCondition(&st.Conditions, c)
 	}
 	if o.watch == nil {
