@@ -13,12 +13,7 @@ import (
 // model would answer (none), so only the delivered one can explain the growth; one older
 // than a poll interval is dropped and Flux is read instead.
 func TestPassUsesTheStateItsTriggerDelivered(t *testing.T) {
-	sim, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
-	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(1).Obj())
+	h, _ := jobHarness(t, 1)
 	h.step(time.Second)
 
 	busy, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: 1})

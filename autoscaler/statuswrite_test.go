@@ -15,12 +15,7 @@ import (
 // signal's lastUpdate in the API server stays within a heartbeat of now; new demand is
 // written at once.
 func TestStatusAtRestIsWrittenOnTheHeartbeat(t *testing.T) {
-	sim, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
-	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(2).Obj())
+	h, sim := jobHarness(t, 2)
 	// The first conditions get a time with a fraction of a second, which the API server
 	// does not keep: the status kept in memory must not differ from the written one for
 	// that (it did, and every pass at rest wrote).
@@ -106,12 +101,7 @@ func TestScaleDownWindowSurvivesARestartWithoutPerPassWrites(t *testing.T) {
 // concurrent writer of the Job, the reliability suite saw the growth held to 2 while status
 // writes skipped a change of scale events as if it were expiry).
 func TestAFailedScaleLeavesNoScaleEventBehind(t *testing.T) {
-	sim, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
-	h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(1).Obj())
+	h, sim := jobHarness(t, 1)
 	h.step(time.Second)
 	submit(t, sim, 1, 4, time.Hour)
 	h.failJobPatches = 1
@@ -128,4 +118,16 @@ func TestAFailedScaleLeavesNoScaleEventBehind(t *testing.T) {
 	if got := h.jobSize(); got != 4 {
 		t.Errorf("Job size %d after the retry, want 4 (no phantom event limiting the growth)", got)
 	}
+}
+
+// jobHarness is a harness for policy p over Indexed Job work at size, with a simulated Flux
+// of 6 ranks, size of them up.
+func jobHarness(t *testing.T, size int32) (*harness, *simulated.Cluster) {
+	t.Helper()
+	sim, err := simulated.New(simulated.Options{Start: t0, MaxSize: 6, InitialSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
+	return newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(size).Obj()), sim
 }
