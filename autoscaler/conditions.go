@@ -120,14 +120,15 @@ func dryRunActions(o *outcome) string {
 func scalingActive(o *outcome) metav1.Condition {
 	const typ = v1alpha1.ConditionScalingActive
 	f := o.flux
+	failed := externalFailures(o.external)
 	switch {
 	case len(o.decision.Problems) > 0:
 		return condition(typ, false, v1alpha1.ReasonInvalidPolicy,
 			"the spec has errors (the parts concerned are skipped): %s", strings.Join(o.decision.Problems, "; "))
-	case len(externalFailures(o.external)) > 0:
+	case len(failed) > 0:
 		// The other policies still decide: active while any of them recommends.
 		return condition(typ, len(o.decision.Recommendations) > 0, v1alpha1.ReasonExternalScalerFailed,
-			"%s", strings.Join(externalFailures(o.external), "; "))
+			"%s", strings.Join(failed, "; "))
 	case o.source == v1alpha1.SourceNone:
 		return condition(typ, true, v1alpha1.ReasonSourceNone,
 			"flux.source is None: only hints, schedules and pod metrics drive the size")

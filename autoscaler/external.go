@@ -151,14 +151,7 @@ func externalWhy(r policy.ExternalReading) string {
 	if !r.Active {
 		return "not active: minSize"
 	}
-	why := ""
-	for i, m := range r.Metrics {
-		if i > 0 {
-			why += " + "
-		}
-		why += fmt.Sprintf("ceil(%s %g/%g)", m.Name, m.Value, m.Target)
-	}
-	return why
+	return policy.ExternalTerms(r.Metrics)
 }
 
 // externalFailures are the ScalingActive message parts of the External policies that gave

@@ -107,15 +107,23 @@ func (p externalPolicy) recommend(s *signals) outcome {
 		Reason: fmt.Sprintf("scaler %s: %s", addr, externalSum(r.Metrics))}}
 }
 
-// externalSum writes the arithmetic, e.g. "ceil(12/3) + ceil(1/2) = 5".
+// externalSum writes the arithmetic, e.g. "ceil(jobs 12/3) + ceil(seats 1/2) = 5".
 func externalSum(ms []ExternalMetric) string {
-	parts := make([]string, len(ms))
 	var sum float64
-	for i, m := range ms {
-		parts[i] = fmt.Sprintf("ceil(%s %s/%s)", m.Name, fmtNum(m.Value), fmtNum(m.Target))
+	for _, m := range ms {
 		sum += math.Ceil(m.Value / m.Target)
 	}
-	return strings.Join(parts, " + ") + " = " + fmtNum(sum)
+	return ExternalTerms(ms) + " = " + fmtNum(sum)
+}
+
+// ExternalTerms are the terms KEDA's sum adds, e.g. "ceil(jobs 12/3) + ceil(seats 1/2)": the
+// recommendation's reason and the controller's status signal both show them.
+func ExternalTerms(ms []ExternalMetric) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = fmt.Sprintf("ceil(%s %s/%s)", m.Name, fmtNum(m.Value), fmtNum(m.Target))
+	}
+	return strings.Join(parts, " + ")
 }
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -178,12 +178,7 @@ func (x *ExternalStreams) run(ctx context.Context, k streamKey, scaler external.
 	}
 }
 
-func (x *ExternalStreams) wait(ctx context.Context, d time.Duration) {
-	select {
-	case <-x.clock.After(d):
-	case <-ctx.Done():
-	}
-}
+func (x *ExternalStreams) wait(ctx context.Context, d time.Duration) { sleep(ctx, x.clock, d) }
 
 func errString(err error) string {
 	if err == nil {

@@ -192,10 +192,12 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 	}
 }
 
-// wait sleeps d on the injected clock, or until ctx ends.
-func (f *Feeders) wait(ctx context.Context, d time.Duration) {
+func (f *Feeders) wait(ctx context.Context, d time.Duration) { sleep(ctx, f.clock, d) }
+
+// sleep waits d on the injected clock, or until ctx ends.
+func sleep(ctx context.Context, clk clock.Clock, d time.Duration) {
 	select {
-	case <-f.clock.After(d):
+	case <-clk.After(d):
 	case <-ctx.Done():
 	}
 }
