@@ -34,10 +34,6 @@ func (r *Reconciler) readFlux(ctx context.Context, key types.NamespacedName, spe
 		err = fmt.Errorf("flux.source %s has no client", spec.Flux.Source)
 	}
 	if err == nil {
-		if d, ok := r.delivered(key, spec); ok {
-			r.memory.Put(key, d)
-			return fluxReading{state: &d.State, fresh: true, lastGood: d.At}
-		}
 		cctx, cancel := context.WithTimeout(ctx, time.Duration(spec.Flux.TimeoutSeconds)*time.Second)
 		var state flux.State
 		state, err = src.Flux.State(cctx)
@@ -51,18 +47,6 @@ func (r *Reconciler) readFlux(ctx context.Context, key types.NamespacedName, spe
 	r.metrics.Error(key.Namespace, key.Name, controllermetrics.SourceFlux)
 	out.err = err
 	return out
-}
-
-// delivered is the state the policy's feeder received with the trigger of this pass, when it
-// arrived within a poll interval: the source would answer the same (an agent serves the
-// snapshot its watch sends), so reading again costs a request and tells nothing new (issue
-// 17, step 5). An older one is dropped and Flux is read.
-func (r *Reconciler) delivered(key types.NamespacedName, spec *v1alpha1.ScalingPolicySpec) (source.GoodState, bool) {
-	d, ok := r.memory.TakeDelivered(key)
-	if !ok || r.clock.Since(d.At) > time.Duration(spec.PollIntervalSeconds)*time.Second {
-		return source.GoodState{}, false
-	}
-	return d, true
 }
 
 // readPods reads the CPU use of the target's pods when a policy uses it.

@@ -168,7 +168,7 @@ func newReconciler(c client.Client, reader client.Reader, targets *target.Resolv
 	if opts.Hints != nil {
 		r.hints = opts.Hints
 	}
-	r.feeders = source.NewFeeders(opts.Clock, feederEvents, r.triggers, r.memory)
+	r.feeders = source.NewFeeders(opts.Clock, feederEvents, r.triggers)
 	r.externals = external.NewPool()
 	r.streams = source.NewExternalStreams(opts.Clock, feederEvents, r.triggers, r.externals.Stream)
 	return r

@@ -40,8 +40,6 @@ type Feeders struct {
 	clock    clock.Clock
 	events   chan<- event.GenericEvent
 	triggers *Triggers
-	// memory, when set, keeps the state a watch returned for the reconcile it triggers.
-	memory *Memory
 
 	mu      sync.Mutex
 	ctx     context.Context // nil until Start
@@ -58,11 +56,9 @@ type feeder struct {
 	health     WatchHealth // guarded by Feeders.mu
 }
 
-// NewFeeders returns Feeders that send events to events and mark each in triggers. With a
-// memory, a complete state a watch returned is kept there (Memory.Deliver) for the reconcile
-// it triggers, which then need not read Flux again.
-func NewFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *Triggers, memory *Memory) *Feeders {
-	return &Feeders{clock: clk, events: events, triggers: triggers, memory: memory, running: map[types.NamespacedName]*feeder{}}
+// NewFeeders returns Feeders that send events to events and mark each in triggers.
+func NewFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *Triggers) *Feeders {
+	return &Feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{}}
 }
 
 // Start runs the feeders registered so far and any later ones until ctx ends, then stops
@@ -177,11 +173,6 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 			continue
 		}
 		since = st.Version
-		// A state with no observation time is a trigger only (the Exec stream's lines):
-		// the reconcile reads Flux itself.
-		if f.memory != nil && !st.ObservedAt.IsZero() {
-			f.memory.Deliver(key, GoodState{State: st, At: f.clock.Now()})
-		}
 		f.triggers.Mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
 		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 		select {

@@ -27,8 +27,6 @@ type scriptedWatcher struct {
 type watchReply struct {
 	version uint64
 	err     error
-	// observed is the state's ObservedAt: zero for a trigger-only line (the Exec stream).
-	observed time.Time
 }
 
 func (w *scriptedWatcher) Watch(ctx context.Context, since uint64) (flux.State, error) {
@@ -39,7 +37,7 @@ func (w *scriptedWatcher) Watch(ctx context.Context, since uint64) (flux.State, 
 	}
 	select {
 	case r := <-w.replies:
-		return flux.State{Version: r.version, ObservedAt: r.observed}, r.err
+		return flux.State{Version: r.version}, r.err
 	case <-ctx.Done():
 		return flux.State{}, ctx.Err()
 	}
@@ -49,7 +47,7 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 	clk := clocktesting.NewFakeClock(t0)
 	events := make(chan event.GenericEvent, 10)
 	triggers := NewTriggers()
-	f := NewFeeders(clk, events, triggers, nil)
+	f := NewFeeders(clk, events, triggers)
 	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
 	key := types.NamespacedName{Namespace: ns, Name: "p"}
 
@@ -148,7 +146,7 @@ func TestFeederSendsOneEventPerChangeAndBacksOffOnErrors(t *testing.T) {
 func TestFeederWaitsLongWhenStreamingIsUnavailable(t *testing.T) {
 	clk := clocktesting.NewFakeClock(t0)
 	events := make(chan event.GenericEvent, 10)
-	f := NewFeeders(clk, events, NewTriggers(), nil)
+	f := NewFeeders(clk, events, NewTriggers())
 	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
 	key := types.NamespacedName{Namespace: ns, Name: "p"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -186,47 +184,5 @@ func TestFeederWaitsLongWhenStreamingIsUnavailable(t *testing.T) {
 	}
 	if len(events) != 0 {
 		t.Errorf("%d events from a source that cannot stream, want 0", len(events))
-	}
-}
-
-// A complete state a watch returned waits in Memory for the reconcile it triggers; a
-// trigger-only one (no observation time) does not, so that reconcile reads Flux.
-func TestFeederDeliversCompleteStatesOnly(t *testing.T) {
-	clk := clocktesting.NewFakeClock(t0)
-	events := make(chan event.GenericEvent, 10)
-	mem := NewMemory()
-	f := NewFeeders(clk, events, NewTriggers(), mem)
-	w := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
-	key := types.NamespacedName{Namespace: ns, Name: "p"}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- f.Start(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	f.Ensure(key, "uid", 1, w, 1)
-	next := func(r watchReply) {
-		t.Helper()
-		select {
-		case <-w.asked:
-		case <-time.After(10 * time.Second):
-			t.Fatal("no Watch call")
-		}
-		w.replies <- r
-		select {
-		case <-events:
-		case <-time.After(10 * time.Second):
-			t.Fatal("no event after a state change")
-		}
-	}
-	next(watchReply{version: 2})
-	if g, ok := mem.TakeDelivered(key); ok {
-		t.Errorf("a trigger-only state was delivered: %+v", g)
-	}
-	next(watchReply{version: 3, observed: t0})
-	g, ok := mem.TakeDelivered(key)
-	if !ok || g.State.Version != 3 || !g.At.Equal(t0) {
-		t.Errorf("delivered %+v %v, want version 3 received at %s", g, ok, t0)
 	}
 }

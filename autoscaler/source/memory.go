@@ -19,8 +19,6 @@ type Memory struct {
 	last   map[types.NamespacedName]GoodState
 	fences map[types.NamespacedName]Fence
 	kept   map[types.NamespacedName]KeptStatus
-	// delivered is the newest state a feeder's watch returned and no reconcile took yet.
-	delivered map[types.NamespacedName]GoodState
 }
 
 // KeptStatus is the status a policy's last pass computed and the status the API server held
@@ -57,10 +55,9 @@ type GoodState struct {
 // NewMemory returns an empty Memory.
 func NewMemory() *Memory {
 	return &Memory{
-		last:      map[types.NamespacedName]GoodState{},
-		fences:    map[types.NamespacedName]Fence{},
-		kept:      map[types.NamespacedName]KeptStatus{},
-		delivered: map[types.NamespacedName]GoodState{},
+		last:   map[types.NamespacedName]GoodState{},
+		fences: map[types.NamespacedName]Fence{},
+		kept:   map[types.NamespacedName]KeptStatus{},
 	}
 }
 
@@ -86,7 +83,6 @@ func (m *Memory) Forget(key types.NamespacedName) {
 	delete(m.last, key)
 	delete(m.fences, key)
 	delete(m.kept, key)
-	delete(m.delivered, key)
 }
 
 // SetFence records a drain or undrain of the policy's ranks.
@@ -117,24 +113,4 @@ func (m *Memory) KeptStatus(key types.NamespacedName) (KeptStatus, bool) {
 	defer m.mu.Unlock()
 	k, ok := m.kept[key]
 	return k, ok
-}
-
-// Deliver keeps a state a watch returned (At: when it arrived) for the next reconcile of the
-// policy, unless a newer one (by Version) is already waiting.
-func (m *Memory) Deliver(key types.NamespacedName, g GoodState) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if d, ok := m.delivered[key]; ok && d.State.Version > g.State.Version {
-		return
-	}
-	m.delivered[key] = g
-}
-
-// TakeDelivered returns and forgets the state waiting for the policy's reconcile.
-func (m *Memory) TakeDelivered(key types.NamespacedName) (GoodState, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g, ok := m.delivered[key]
-	delete(m.delivered, key)
-	return g, ok
 }

@@ -20,7 +20,7 @@ func TestFeederHealthOnALiveStream(t *testing.T) {
 	in := liveflux.Start(t, liveflux.Options{Size: 2})
 	r := newWatchRig(t, in)
 	events := make(chan event.GenericEvent, 16)
-	f := source.NewFeeders(clock.RealClock{}, events, source.NewTriggers(), nil)
+	f := source.NewFeeders(clock.RealClock{}, events, source.NewTriggers())
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- f.Start(ctx) }()
