@@ -17,13 +17,9 @@ type APICounter struct {
 	requests     atomic.Int64
 	writes       atomic.Int64 // any method but GET, HEAD and OPTIONS
 	statusWrites atomic.Int64 // writes to a ScalingPolicy's status subresource
-	waits        atomic.Int64 // Wait calls that blocked at least throttledAfter
+	waits        atomic.Int64 // Wait calls that found no token
 	waitNanos    atomic.Int64
 }
-
-// throttledAfter is the wait below which a limiter pass counts as not throttled: taking a
-// token costs a few microseconds even when one is free.
-const throttledAfter = time.Millisecond
 
 // Snapshot is a point-in-time copy of an APICounter.
 type Snapshot struct {
@@ -91,12 +87,16 @@ func (l *timedLimiter) Accept()         { _ = l.Wait(context.Background()) }
 func (l *timedLimiter) Stop()           { l.inner.Stop() }
 func (l *timedLimiter) QPS() float32    { return l.inner.QPS() }
 
+// Wait takes a token at once when the bucket has one: that request was not throttled, however
+// long the goroutine then waits for a core. Only a request that finds the bucket empty waits
+// for the limiter, and counts (with its wait) as throttled.
 func (l *timedLimiter) Wait(ctx context.Context) error {
+	if l.inner.TryAccept() {
+		return nil
+	}
 	start := time.Now()
 	err := l.inner.Wait(ctx)
-	if d := time.Since(start); d >= throttledAfter {
-		l.counter.waits.Add(1)
-		l.counter.waitNanos.Add(int64(d))
-	}
+	l.counter.waits.Add(1)
+	l.counter.waitNanos.Add(int64(time.Since(start)))
 	return err
 }

@@ -1,11 +1,14 @@
 package benchkit
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/client-go/util/flowcontrol"
 )
 
 type okTransport struct{}
@@ -39,5 +42,27 @@ func TestAPICounterSplitsReadsWritesAndStatusWrites(t *testing.T) {
 	}
 	if got := c.Snapshot().Reads(); got != 2 {
 		t.Errorf("Reads = %d, want 2", got)
+	}
+}
+
+// A request that finds a token is not throttled; one that finds the bucket empty is, however
+// short its wait. Here the bucket holds one token and refills once in 1,000 s, so the second
+// request cannot get one before its context's deadline and the limiter says so at once.
+func TestTimedLimiterCountsOnlyRequestsThatFoundNoToken(t *testing.T) {
+	c := &APICounter{}
+	l := &timedLimiter{inner: flowcontrol.NewTokenBucketRateLimiter(0.001, 1), counter: c}
+	if err := l.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Snapshot().Throttled; got != 0 {
+		t.Fatalf("the first request took the bucket's token: %d throttled, want 0", got)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if err := l.Wait(ctx); err == nil {
+		t.Fatal("the second request got a token the bucket cannot have had")
+	}
+	if got := c.Snapshot().Throttled; got != 1 {
+		t.Errorf("the second request found the bucket empty: %d throttled, want 1", got)
 	}
 }
