@@ -55,10 +55,12 @@ func (p *pass) apply(ctx context.Context, o *outcome, fc flux.Client, spec *v1al
 
 // undrain gives back owned ranks. Ranks Flux already shows undrained are only dropped from
 // what we own, so an undrain repeated after a crash (done, but not yet recorded) is harmless.
+// A streamed state may have been read before our drain and show them undrained for that, so
+// on one every owned rank is undrained (flux's undrain leaves undrained ranks alone).
 func (p *pass) undrain(ctx context.Context, o *outcome, fc flux.Client, timeout time.Duration) {
 	ranks := flux.NewRankSet(o.decision.Undrain...)
 	call := ranks
-	if st := o.flux.state; o.flux.fresh && st.PerRank {
+	if st := o.flux.state; o.flux.fresh && !p.streamed && st.PerRank {
 		call = slices.DeleteFunc(slices.Clone(ranks), func(r int32) bool { return !drainedIn(st, r) })
 	}
 	if len(call) > 0 {

@@ -20,7 +20,8 @@ func (p *pass) fence(o *outcome) {
 
 // fresherThanFence reports whether this pass's Flux state was observed after the policy's last
 // drain or undrain, which a Drain-mode shrink needs. With no drain or undrain on record in
-// this process there is nothing to fence.
+// this process there is nothing to fence. A streamed state never is: it is stamped when its
+// line arrived, and the program may have read it before the drain (delivered.go).
 func (p *pass) fresherThanFence(o *outcome, spec *v1alpha1.ScalingPolicySpec) bool {
 	if spec.ScaleDown.Mode != "" && spec.ScaleDown.Mode != v1alpha1.ScaleDownDrain {
 		return true
@@ -29,7 +30,7 @@ func (p *pass) fresherThanFence(o *outcome, spec *v1alpha1.ScalingPolicySpec) bo
 	if !ok {
 		return true
 	}
-	return o.flux.fresh && o.flux.state != nil && f.After(*o.flux.state)
+	return o.flux.fresh && !p.streamed && o.flux.state != nil && f.After(*o.flux.state)
 }
 
 // observedAt is when this pass's Flux state was observed, for messages.

@@ -153,3 +153,22 @@ func TestNoSecondDrainOnASnapshotFromBeforeTheDrain(t *testing.T) {
 		t.Errorf("events at the shrink (-want +got):\n%s", diff)
 	}
 }
+
+// A streamed state never satisfies the fence, however late its stamp or high its version:
+// the watcher program may have read it before the drain, and its stamp is its line's arrival.
+// The same state read by this pass does.
+func TestStreamedStateNeverSatisfiesTheFence(t *testing.T) {
+	h, _ := jobHarness(t, 2)
+	h.r.memory.SetFence(h.key, source.Fence{At: t0, Version: 3})
+	p := &pass{r: h.r, key: h.key}
+	st := flux.State{ObservedAt: t0.Add(time.Minute), Version: 4}
+	o := &outcome{flux: fluxReading{state: &st, fresh: true}}
+	spec := v1alpha1.ScalingPolicySpec{ScaleDown: v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownDrain}}
+	if !p.fresherThanFence(o, &spec) {
+		t.Fatal("a read stamped after the fence does not satisfy it")
+	}
+	p.streamed = true
+	if p.fresherThanFence(o, &spec) {
+		t.Error("a streamed state satisfied the fence")
+	}
+}

@@ -45,6 +45,9 @@ type pass struct {
 	restored bool
 	// tgt is the target, once resolved; apply scales it.
 	tgt target.Target
+	// streamed is set while o.flux is a state the Exec stream delivered, not a read of this
+	// pass: it never satisfies the drain fence nor justifies a shrink (delivered.go).
+	streamed bool
 }
 
 func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
@@ -117,6 +120,9 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	}
 	in.Pods = o.pods.usage
 	d := policy.Decide(in)
+	if p.streamed && shrinks(o, &d) {
+		d = p.decideOnRead(ctx, o, &spec, src, &in)
+	}
 	o.decision = &d
 	if !d.RecheckAt.IsZero() {
 		// A window, a rate-limit period, a hint or a timeout ends before the next poll.
@@ -159,7 +165,10 @@ func (p *pass) gather(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPol
 	o.owned, o.drainStart = owned, timeOrZero(sp.Status.DrainStartTime)
 	o.drainTimeouts, o.drainRetry = sp.Status.DrainTimeouts, timeOrZero(sp.Status.DrainRetryTime)
 	src, srcErr := r.sources.Get(ctx, sp, o.target)
-	o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
+	o.flux, p.streamed = r.takeDelivered(p.key, spec, src, srcErr)
+	if !p.streamed {
+		o.flux = r.readFlux(ctx, p.key, spec, src, srcErr, &sp.Status)
+	}
 	o.pods = r.readPods(ctx, spec, src, o.target)
 	o.external = r.readExternal(ctx, sp, spec)
 	if src.Watcher != nil && srcErr == nil {

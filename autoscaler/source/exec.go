@@ -41,10 +41,14 @@ func (k *KubeSources) execSource(sp *v1alpha1.ScalingPolicy, tgt *target.Info, s
 	}
 	src.Flux = c
 	if k.FluxWatch == WatchStream {
-		// One long-lived exec follows Flux's journals; each line is only a trigger (the
-		// feeder enqueues the policy, Reconcile reads once). When the stream breaks the
-		// feeder backs off and reconnects, while the poll interval keeps reading.
-		src.Watcher = flux.NewJournalWatcher(c, runner, flux.JournalOptions{Reads: flux.JournalTriggersOnly})
+		// One long-lived exec follows Flux's journals, and its program reads the state on
+		// its own handle after each change (paced, and always followed by a newer state
+		// after a burst) and sends it on the stream. The feeder hands that state to the
+		// reconcile it triggers, which grows, holds, drains or undrains on it without a
+		// pods/exec read; a shrink still reads Flux through c first (autoscaler/delivered.go).
+		// When the stream breaks the feeder backs off and reconnects, while the poll
+		// interval keeps reading.
+		src.Watcher = flux.NewJournalWatcher(c, runner, flux.JournalOptions{Reads: flux.JournalReadsProgram})
 	}
 	return src, nil
 }

@@ -36,6 +36,12 @@ const (
 // never decides and never writes, so every decision stays in Reconcile. Reconcile starts and
 // stops feeders as policies appear, change and disappear. Feeders is a manager Runnable:
 // with leader election, feeders run only on the leader, like the controller.
+//
+// A watcher whose states are whole reads made where Flux runs (StateCarrier: the Exec
+// source's stream, whose program reads Flux on its own handle) has its state kept for the
+// reconcile it triggers (TakeDelivered), so that reconcile need not read Flux again through
+// pods/exec. Other watchers' states are triggers only: the agent's, which can be one version
+// behind a read made when the reconcile runs (reverted b1569d0), are read again.
 type Feeders struct {
 	clock    clock.Clock
 	events   chan<- event.GenericEvent
@@ -44,6 +50,18 @@ type Feeders struct {
 	mu      sync.Mutex
 	ctx     context.Context // nil until Start
 	running map[types.NamespacedName]*feeder
+
+	// deliveredMu guards delivered apart from mu, which Ensure holds while it waits for a
+	// replaced feeder to end.
+	deliveredMu sync.Mutex
+	// delivered is, per policy, the newest streamed state no reconcile has taken yet.
+	delivered map[types.NamespacedName]GoodState
+}
+
+// StateCarrier is a Watcher that may return whole states read where Flux runs.
+// CarriesState reports whether it does (flux.JournalWatcher in JournalReadsProgram).
+type StateCarrier interface {
+	CarriesState() bool
 }
 
 type feeder struct {
@@ -58,7 +76,36 @@ type feeder struct {
 
 // NewFeeders returns Feeders that send events to events and mark each in triggers.
 func NewFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *Triggers) *Feeders {
-	return &Feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{}}
+	return &Feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{},
+		delivered: map[types.NamespacedName]GoodState{}}
+}
+
+// Deliver keeps a streamed state (g.At: when it arrived, g.Streamed set) for the policy's
+// next reconcile, unless a newer one (by Version) is already waiting.
+func (f *Feeders) Deliver(key types.NamespacedName, g GoodState) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	if d, ok := f.delivered[key]; ok && d.State.Version > g.State.Version {
+		return
+	}
+	f.delivered[key] = g
+}
+
+// TakeDelivered returns and forgets the streamed state waiting for the policy's reconcile.
+func (f *Feeders) TakeDelivered(key types.NamespacedName) (GoodState, bool) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	g, ok := f.delivered[key]
+	delete(f.delivered, key)
+	return g, ok
+}
+
+// dropDelivered forgets what the policy's feeder delivered: its watcher is gone or replaced
+// (another generation may read Flux another way).
+func (f *Feeders) dropDelivered(key types.NamespacedName) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	delete(f.delivered, key)
 }
 
 // Start runs the feeders registered so far and any later ones until ctx ends, then stops
@@ -92,6 +139,7 @@ func (f *Feeders) Ensure(key types.NamespacedName, uid types.UID, generation int
 			return
 		}
 		fd.stop()
+		f.dropDelivered(key)
 	}
 	fd := &feeder{uid: uid, generation: generation, watcher: w, since: since, done: make(chan struct{})}
 	f.running[key] = fd
@@ -109,6 +157,7 @@ func (f *Feeders) Stop(key types.NamespacedName) {
 	if ok {
 		fd.stop()
 	}
+	f.dropDelivered(key)
 }
 
 // launch starts fd's goroutine; f.mu is held.
@@ -133,6 +182,8 @@ func (fd *feeder) stop() {
 // exponentially while the source fails.
 func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder) {
 	w, since := fd.watcher, fd.since
+	sc, ok := w.(StateCarrier)
+	carries := ok && sc.CarriesState()
 	logger := log.FromContext(ctx).WithValues("scalingPolicy", key)
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(500*time.Millisecond),
@@ -173,6 +224,9 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 			continue
 		}
 		since = st.Version
+		if carries {
+			f.Deliver(key, GoodState{State: st, At: f.clock.Now(), Streamed: true})
+		}
 		f.triggers.Mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
 		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 		select {

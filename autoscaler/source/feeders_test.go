@@ -186,3 +186,75 @@ func TestFeederWaitsLongWhenStreamingIsUnavailable(t *testing.T) {
 		t.Errorf("%d events from a source that cannot stream, want 0", len(events))
 	}
 }
+
+// carryingWatcher is a scriptedWatcher that says whether its states are whole reads made
+// where Flux runs (the Exec stream in program-reads mode).
+type carryingWatcher struct {
+	*scriptedWatcher
+	carries bool
+}
+
+func (w carryingWatcher) CarriesState() bool { return w.carries }
+
+// A state a state-carrying watcher returned waits for the reconcile it triggers, marked as
+// streamed and stamped with its arrival; a watcher that does not carry states (the agent's
+// long-poll, whose state can be a version behind a read) delivers nothing, nor does one that
+// can but does not here; Stop drops what waits.
+func TestFeederDeliversOnlyCarriedStates(t *testing.T) {
+	for name, c := range map[string]struct {
+		watcher flux.Watcher
+		deliver bool
+	}{
+		"carrier":          {watcher: carryingWatcher{carries: true}, deliver: true},
+		"carrier, not now": {watcher: carryingWatcher{carries: false}},
+		"plain watcher":    {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clk := clocktesting.NewFakeClock(t0)
+			events := make(chan event.GenericEvent, 10)
+			f := NewFeeders(clk, events, NewTriggers())
+			sw := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
+			var w flux.Watcher = sw
+			if cw, ok := c.watcher.(carryingWatcher); ok {
+				cw.scriptedWatcher = sw
+				w = cw
+			}
+			key := types.NamespacedName{Namespace: ns, Name: "p"}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() { done <- f.Start(ctx) }()
+			defer func() {
+				cancel()
+				<-done
+			}()
+			f.Ensure(key, "uid", 1, w, 1)
+			<-sw.asked
+			sw.replies <- watchReply{version: 2}
+			select {
+			case <-events:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no event after a state change")
+			}
+			g, ok := f.TakeDelivered(key)
+			if ok != c.deliver {
+				t.Fatalf("delivered %v (%+v), want %v", ok, g, c.deliver)
+			}
+			if ok && (g.State.Version != 2 || !g.At.Equal(t0) || !g.Streamed) {
+				t.Errorf("delivered %+v, want version 2 received at %s, marked streamed", g, t0)
+			}
+			if _, ok := f.TakeDelivered(key); ok {
+				t.Error("a delivery was taken twice")
+			}
+			f.Deliver(key, GoodState{State: flux.State{Version: 9}, Streamed: true})
+			f.Deliver(key, GoodState{State: flux.State{Version: 8}, Streamed: true})
+			if g, _ := f.TakeDelivered(key); g.State.Version != 9 {
+				t.Errorf("waiting version %d, want 9: an older state replaced a newer one", g.State.Version)
+			}
+			f.Deliver(key, GoodState{State: flux.State{Version: 10}, Streamed: true})
+			f.Stop(key)
+			if _, ok := f.TakeDelivered(key); ok {
+				t.Error("a delivery outlived its policy's feeder")
+			}
+		})
+	}
+}

@@ -50,6 +50,11 @@ func (f Fence) After(st flux.State) bool {
 type GoodState struct {
 	State flux.State
 	At    time.Time
+	// Streamed is set when State came on the Exec source's stream (the watcher program's
+	// own read, At its arrival) rather than from a read this process made. Such a state may
+	// grow, hold, drain and undrain, but it never satisfies a Fence and never justifies a
+	// shrink: a line read before a drain can arrive after it returned.
+	Streamed bool
 }
 
 // NewMemory returns an empty Memory.

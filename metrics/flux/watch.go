@@ -150,10 +150,16 @@ func NewJournalWatcher(c Client, r StreamRunner, opts JournalOptions) *JournalWa
 	return &JournalWatcher{Client: c, runner: r, argv: argv, opts: opts, changed: make(chan struct{})}
 }
 
+// CarriesState reports whether Watch returns whole states the program read where Flux runs
+// (JournalReadsProgram), which a caller may decide on without reading Flux again. Such a
+// state's ObservedAt is when its line arrived, not when the program read it (see stateLine).
+func (w *JournalWatcher) CarriesState() bool { return w.opts.Reads == JournalReadsProgram }
+
 // Watch returns the state once the journals report a change after since, or after Resync
-// without one (with JournalTriggersOnly, a State carrying only the Version). A broken stream is an error (once; the next Watch reconnects): the caller
-// holds what it has and retries with backoff. An error matching ErrJournalUnavailable
-// means the journals cannot be followed here: poll instead.
+// without one (with JournalTriggersOnly, a State carrying only the Version). A broken stream
+// is an error (once; the next Watch reconnects): the caller holds what it has and retries
+// with backoff. An error matching ErrJournalUnavailable means the journals cannot be
+// followed here: poll instead.
 func (w *JournalWatcher) Watch(ctx context.Context, since uint64) (State, error) {
 	// A timer, stopped on return, so many short Watch calls leave no timers behind.
 	resync := w.opts.Clock.NewTimer(w.opts.Resync)
@@ -372,7 +378,11 @@ func (w *JournalWatcher) line(text string) {
 }
 
 // stateLine takes a state the program read after its change n. A resync read of unchanged
-// state (same n) replaces the state kept, without waking a Watch.
+// state (same n) replaces the state kept, without waking a Watch. ObservedAt is stamped when
+// the line arrives, on this side's clock: the program's read happened before, by up to the
+// time the line waited in the pipe, so a state read before a drain can arrive after the drain
+// returned. Neither its time nor its version proves it saw the drain (the controller never
+// lets a streamed state satisfy its drain fence).
 func (w *JournalWatcher) stateLine(n uint64, doc string) {
 	st, err := parseProgramState([]byte(doc))
 	w.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	clocktesting "k8s.io/utils/clock/testing"
 )
 
@@ -346,5 +348,60 @@ func TestJournalWatcherClosedStartsNothing(t *testing.T) {
 	}
 	if n := stream.starts.Load(); n != 1 {
 		t.Errorf("%d streams started, want 1", n)
+	}
+}
+
+// TestJournalWatcherProgramStateIsTheReadersState: a state line carries what the direct
+// Python reader gives for the same document (per-rank drain state and reasons, running jobs
+// with their ranks, time limits and expirations, held jobs), so a caller deciding on it
+// decides on what a read would have shown; only ObservedAt (the line's arrival) and Version
+// (the program's change count) are the watcher's.
+func TestJournalWatcherProgramStateIsTheReadersState(t *testing.T) {
+	raw, err := os.ReadFile("testdata/stateprogram/drain-held.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(strings.TrimSpace(string(raw)), `"ranks": "3", "priority"`,
+		`"ranks": "3", "duration": 3600.0, "expiration": 1800000000.5, "priority"`, 1)
+	if doc == strings.TrimSpace(string(raw)) {
+		t.Fatal("the recorded document no longer has the job this test gives a time limit")
+	}
+	want, err := parseProgramState([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	stream := &fakeStream{lines: []string{"state 4 " + doc}, hang: true}
+	client := &fakeStateClient{}
+	w := NewJournalWatcher(client, stream, JournalOptions{Reads: JournalReadsProgram, Clock: clk})
+	defer w.Close()
+	if !w.CarriesState() {
+		t.Error("CarriesState false in JournalReadsProgram")
+	}
+	got, err := w.Watch(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 4 || !got.ObservedAt.Equal(clk.Now()) {
+		t.Errorf("version %d observed %s, want 4 at the line's arrival %s", got.Version, got.ObservedAt, clk.Now())
+	}
+	want.Version, want.ObservedAt = got.Version, got.ObservedAt
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("streamed state differs from the reader's (-reader +stream):\n%s", diff)
+	}
+	var limited bool
+	for _, j := range got.Jobs {
+		limited = limited || !j.Expiration.IsZero()
+	}
+	if !limited || got.Counts.Held != 1 || got.Ranks[3].Reason != "fluxscale capture" {
+		t.Errorf("streamed state lost a field: expiration seen %v, %d held, rank 3 reason %q", limited, got.Counts.Held, got.Ranks[3].Reason)
+	}
+	if n := client.reads.Load(); n != 0 {
+		t.Errorf("%d reads through the Client, want 0", n)
+	}
+	for _, reads := range []JournalReads{JournalReadsClient, JournalTriggersOnly} {
+		if NewJournalWatcher(client, stream, JournalOptions{Reads: reads}).CarriesState() {
+			t.Errorf("CarriesState true for JournalReads %d, whose Watch returns no program state", reads)
+		}
 	}
 }

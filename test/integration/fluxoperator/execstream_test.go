@@ -208,16 +208,16 @@ func TestExecStreamFaultsOnTheRealOperator(t *testing.T) {
 			return held == "1000", "heldJobs " + held
 		})
 		n := r.reads() - reads
-		// Triggers are paced at 3 at once and one a second after; the watcher folds lines
-		// while one is unread. A read per submit would be 1,000.
+		// The program's reads are paced at 3 at once and one a second after, and it folds
+		// lines while one is unread. A state per submit would be 1,000.
 		if limit := 3 + uint64(time.Since(from)/time.Second) + 2; n > limit {
-			t.Errorf("%d reads for 1,000 submits over %s, want at most %d (3 at once, then one a second)", n, time.Since(from).Round(time.Millisecond), limit)
+			t.Errorf("%d Flux states decided on for 1,000 submits over %s, want at most %d (3 at once, then one a second)", n, time.Since(from).Round(time.Millisecond), limit)
 		}
 		r.noShrinkSince(row, from, 2)
 		if got := r.size(); got != 2 {
 			t.Errorf("size %d after 1,000 held submits, want 2: held jobs are no demand", got)
 		}
-		t.Logf("FAULT %s: `flux submit --cc=1-1000 --urgency=hold` took %s; the controller read Flux %d times until it saw all 1,000 held, size stayed 2",
+		t.Logf("FAULT %s: `flux submit --cc=1-1000 --urgency=hold` took %s; the controller decided on %d Flux states until it saw all 1,000 held, size stayed 2",
 			row, submitted.Round(time.Millisecond), n)
 		r.flux("cancel", "--all", "--quiet")
 		r.waitPolicy("the held jobs gone", func(sp *v1alpha1.ScalingPolicy) (bool, string) {
@@ -300,7 +300,8 @@ func (r *streamRig) waitSize(want int32) {
 	r.in.WaitStatus(r.t, "online", fmt.Sprintf("0-%d", want-1), waitBound)
 }
 
-// reads counts the controller's reconciles of the policy: each reads Flux once.
+// reads counts the controller's reconciles of the policy: each decides on one Flux state, the
+// one the stream delivered with its trigger or (without one, or before a shrink) a read.
 func (r *streamRig) reads() uint64 {
 	r.t.Helper()
 	n, _, err := r.h.Controller.Metric("fluxscale_reconcile_duration_seconds", map[string]string{"policy": mcName})
