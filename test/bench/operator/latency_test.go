@@ -1,10 +1,12 @@
 // Package operator measures the fluxscale controller's trigger-to-scale latency on the real
 // Flux Operator path (test/fluxoperator: the operator's example MiniCluster, one real broker
 // per Running pod, Flux read through pods/exec into rank 0): from a Flux queue change (a job
-// submitted to or cancelled on the real broker) to the MiniCluster's Job parallelism seen on a
-// watch, with the Exec source following Flux's journals (-flux-watch=stream) and then, in the
-// same process on the same cluster and MiniCluster, reading only at the poll interval
-// (-flux-watch=poll, the baseline). Optionally also from a hint posted through the real hint
+// submitted to or cancelled on the real broker) to two moments, each seen on a watch: the
+// MiniCluster's spec.size (the controller's own write: what the autoscaler controls) and the
+// MiniCluster's Job parallelism (which adds the operator's turn). First with the Exec source
+// following Flux's journals (-flux-watch=stream) and then, in the same process on the same
+// cluster and MiniCluster, reading only at the poll interval (-flux-watch=poll, the
+// baseline; -poll-events of them). Optionally also from a hint posted through the real hint
 // API (-hint-events).
 //
 //	go test -run '^$' -bench RealOperator -benchtime 1x -timeout 45m ./test/bench/operator/ -events 100
@@ -35,6 +37,7 @@ import (
 
 var (
 	events     = flag.Int("events", 100, "queue events per watch mode (alternating submit and cancel)")
+	pollEvents = flag.Int("poll-events", -1, "queue events of the poll baseline (-1: -events); each costs a poll or two")
 	hintEvents = flag.Int("hint-events", 0, "hint events (alternating up and down), before the queue events; 0: none")
 	pollPeriod = flag.Int("poll", 10, "the policy's pollIntervalSeconds (10: the default)")
 	budget     = flag.Duration("budget", 30*time.Minute, "wall time per path (hints, stream, poll); a path that spends it stops and reports the events it has")
@@ -64,10 +67,15 @@ func BenchmarkRealOperatorLatency(b *testing.B) {
 		return ok, "no Running pod yet"
 	})
 	in.WaitStatus(b, "online", "0-1", eventWait)
-	watch, err := benchkit.WatchSizes(ctx, c.Client(), h.Namespace, nil)
+	jobs, err := benchkit.WatchSizes(ctx, c.Client(), h.Namespace, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	specs, err := benchkit.WatchMiniClusterSizes(ctx, dyn, h.Namespace)
+	if err != nil {
+		b.Fatal(err)
+	}
+	watch := watches{spec: specs, job: jobs}
 	// No scale-down window, so a step down is decided at once and waits only for its drain.
 	zero := &v1alpha1.ScalingBehavior{ScaleDown: &v1alpha1.ScalingRules{StabilizationWindowSeconds: ptr.To[int32](0)}}
 	sp := builders.MakeScalingPolicy(mc, h.Namespace).Target("flux-framework.org/v1alpha2", "MiniCluster", mc).
@@ -89,14 +97,17 @@ func BenchmarkRealOperatorLatency(b *testing.B) {
 	}
 	b.ResetTimer()
 	rows := [][]string{}
-	add := func(name string, up, down []time.Duration) {
+	add := func(name string, up, down latencies) {
 		for _, d := range []struct {
 			dir string
-			lat []time.Duration
-		}{{"up (2 → 3)", up}, {"down (3 → 2, drain first)", down}, {"all", append(append([]time.Duration{}, up...), down...)}} {
-			rows = append(rows, []string{name, d.dir, fmt.Sprint(len(d.lat)),
-				benchkit.Ms(benchkit.Percentile(d.lat, 50)), benchkit.Ms(benchkit.Percentile(d.lat, 95)),
-				benchkit.Ms(benchkit.Percentile(d.lat, 99)), benchkit.Ms(benchkit.Percentile(d.lat, 100))})
+			lat latencies
+		}{{"up (2 → 3)", up}, {"down (3 → 2, drain first)", down}, {"all", up.and(down)}} {
+			row := []string{name, d.dir, fmt.Sprint(len(d.lat.spec))}
+			for _, lat := range [][]time.Duration{d.lat.spec, d.lat.job} {
+				row = append(row, benchkit.Ms(benchkit.Percentile(lat, 50)), benchkit.Ms(benchkit.Percentile(lat, 95)),
+					benchkit.Ms(benchkit.Percentile(lat, 99)), benchkit.Ms(benchkit.Percentile(lat, 100)))
+			}
+			rows = append(rows, row)
 		}
 	}
 	if *hintEvents > 0 {
@@ -104,17 +115,41 @@ func BenchmarkRealOperatorLatency(b *testing.B) {
 		add("hint posted (hint API trigger)", up, down)
 	}
 	waitFollowing(b, h)
+	b.Logf("stream: %d events from %s (load %s)", *events, time.Now().UTC().Format(time.TimeOnly), benchkit.Load())
 	up, down := measure(b, watch, queue, *events)
 	add("flux submit/cancel, -flux-watch=stream", up, down)
-	b.Logf("stream: %d events; starting the controller again with -flux-watch=poll", len(up)+len(down))
+	b.Logf("stream: %d events; starting the controller again with -flux-watch=poll", len(up.spec)+len(down.spec))
 	if err := h.RestartController(ctx, source.WatchPoll); err != nil {
 		b.Fatal(err)
 	}
-	up, down = measure(b, watch, queue, *events)
+	n := *pollEvents
+	if n < 0 {
+		n = *events
+	}
+	b.Logf("poll: %d events from %s (load %s)", n, time.Now().UTC().Format(time.TimeOnly), benchkit.Load())
+	up, down = measure(b, watch, queue, n)
 	add(fmt.Sprintf("flux submit/cancel, -flux-watch=poll (poll %d s)", *pollPeriod), up, down)
+	b.Logf("done at %s (load %s)", time.Now().UTC().Format(time.TimeOnly), benchkit.Load())
 	b.StopTimer()
-	fmt.Fprintf(os.Stdout, "\nFlux queue change -> MiniCluster Job parallelism on the real Flux Operator (%s)\n", benchkit.Machine())
-	benchkit.Table(os.Stdout, []string{"path", "direction", "events", "p50", "p95", "p99", "max"}, rows)
+	fmt.Fprintf(os.Stdout, "\nFlux queue change -> MiniCluster spec.size, and -> its Job parallelism, on the real Flux Operator (%s)\n", benchkit.Machine())
+	benchkit.Table(os.Stdout, []string{"path", "direction", "events",
+		"spec p50", "spec p95", "spec p99", "spec max", "Job p50", "Job p95", "Job p99", "Job max"}, rows)
+}
+
+// watches are the two moments an event is measured to: the MiniCluster's spec.size (the
+// controller's write) and its Job's parallelism (after the operator's turn).
+type watches struct {
+	spec, job *benchkit.SizeWatch
+}
+
+// latencies are events' latencies to each moment, in event order.
+type latencies struct {
+	spec, job []time.Duration
+}
+
+func (l latencies) and(m latencies) latencies {
+	return latencies{spec: append(append([]time.Duration{}, l.spec...), m.spec...),
+		job: append(append([]time.Duration{}, l.job...), m.job...)}
 }
 
 // waitFollowing waits for the policy's FluxWatch condition to say the stream follows Flux,
@@ -135,7 +170,7 @@ func waitFollowing(b *testing.B, h *harness.Harness) {
 
 // measureHints runs n hint events: Floor hints of 3, then 2 (the minSize), one after the
 // other, and a short last hint of 2 so the queue path starts from rest.
-func measureHints(b *testing.B, h *harness.Harness, watch *benchkit.SizeWatch, n int) (up, down []time.Duration) {
+func measureHints(b *testing.B, h *harness.Harness, watch watches, n int) (up, down latencies) {
 	ctx := b.Context()
 	app, err := h.NewApp(ctx, "bench", mc)
 	if err != nil {
@@ -155,9 +190,10 @@ func measureHints(b *testing.B, h *harness.Harness, watch *benchkit.SizeWatch, n
 
 // measure runs up to n events of trigger, each after the previous size was seen and a second
 // of rest (so the reconcile caused by the controller's own write is over), and returns the
-// latencies of the steps up and down. It stops early, after a step down (so the next path
-// starts at rest), once it has spent -budget.
-func measure(b *testing.B, w *benchkit.SizeWatch, trigger func(int) (int32, error), n int) (up, down []time.Duration) {
+// latencies of the steps up and down, to the MiniCluster's spec.size and to its Job's
+// parallelism. It stops early, after a step down (so the next path starts at rest), once it
+// has spent -budget.
+func measure(b *testing.B, w watches, trigger func(int) (int32, error), n int) (up, down latencies) {
 	ctx := b.Context()
 	deadline := time.Now().Add(*budget)
 	for i := range n {
@@ -170,15 +206,22 @@ func measure(b *testing.B, w *benchkit.SizeWatch, trigger func(int) (int32, erro
 		if err != nil {
 			b.Fatal(err)
 		}
-		seen, err := w.WaitFor(ctx, mc, want, start, eventWait)
+		// The Job follows the spec, so by the time its parallelism is seen the spec's
+		// change has been seen too (each watch stamps its own observations).
+		jobSeen, err := w.job.WaitFor(ctx, mc, want, start, eventWait)
 		if err != nil {
 			b.Fatalf("event %d: %v", i, err)
 		}
-		if i%2 == 0 {
-			up = append(up, seen.Sub(start))
-		} else {
-			down = append(down, seen.Sub(start))
+		specSeen, err := w.spec.WaitFor(ctx, mc, want, start, eventWait)
+		if err != nil {
+			b.Fatalf("event %d: MiniCluster %v", i, err)
 		}
+		l := &up
+		if i%2 == 1 {
+			l = &down
+		}
+		l.spec = append(l.spec, specSeen.Sub(start))
+		l.job = append(l.job, jobSeen.Sub(start))
 		select {
 		case <-ctx.Done():
 			return up, down
