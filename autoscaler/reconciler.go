@@ -41,7 +41,9 @@ type Reconciler struct {
 	// client reads policies from the informer cache and writes them. A status the cache
 	// has not caught up with is safe: every write carries the resourceVersion read, so a
 	// pass on a stale policy ends in a conflict and runs again (conflictRetry).
-	client   client.Client
+	client client.Client
+	// own are this process's policy writes the cache may not show yet; client records them.
+	own      *ownWrites
 	reader   client.Reader // uncached lists of pods, which the controller does not cache
 	targets  *target.Resolver
 	sources  *source.Cache
@@ -74,6 +76,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		return reconcile.Result{}, fmt.Errorf("reading ScalingPolicy %s: %w", key, err)
 	}
+	// A policy our last pass wrote may not have reached the cache: start from what we wrote.
+	sp = r.own.fresher(sp)
 	if !sp.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, sp)
 	}
@@ -114,6 +118,7 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.streams.Stop(key)
 	r.sources.Forget(key)
 	r.memory.Forget(key)
+	r.own.forget(key)
 	r.expressions.forget(key)
 	r.triggers.Take(key)
 	if r.hints != nil {

@@ -149,8 +149,10 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) (*Rec
 // newReconciler wires a Reconciler; feeder events go to feederEvents. opts are defaulted.
 func newReconciler(c client.Client, reader client.Reader, targets *target.Resolver, rec events.EventRecorder,
 	feederEvents chan<- event.GenericEvent, opts Options) *Reconciler {
+	own := newOwnWrites()
 	r := &Reconciler{
-		client:          c,
+		client:          recordingClient{Client: c, own: own},
+		own:             own,
 		reader:          reader,
 		targets:         targets,
 		sources:         source.NewCache(opts.Sources),
