@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ type Cluster struct {
 
 // Start starts the control plane and returns when the API is ready, the requested nodes are
 // Ready and the default ServiceAccount exists.
-func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	bins, err := checkBinaries(BinDir())
 	if err != nil {
 		return nil, err
@@ -82,58 +83,96 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
+	// The ports are free when picked and bound a moment later by the components; a test
+	// process starting its own cluster in between can take one (seen once under parallel
+	// packages: "address already in use"). Such a start is tried again on new ports.
+	for attempt := 1; ; attempt++ {
+		c, clash, err := start(ctx, bins, opts)
+		if err == nil || !clash || attempt == maxPortAttempts || ctx.Err() != nil {
+			return c, err
+		}
+	}
+}
 
+// maxPortAttempts bounds the starts that met a port another process took.
+const maxPortAttempts = 3
+
+// portClash is what etcd, kube-apiserver and kwok log when a port was taken.
+const portClash = "address already in use"
+
+// start is one attempt of Start; clash reports that it failed because a component could not
+// bind its port.
+func start(ctx context.Context, bins map[string]string, opts Options) (_ *Cluster, clash bool, err error) {
 	dir, err := os.MkdirTemp("", "localcluster-")
 	if err != nil {
-		return nil, fmt.Errorf("creating cluster dir: %w", err)
+		return nil, false, fmt.Errorf("creating cluster dir: %w", err)
 	}
 	c := &Cluster{dir: dir, logDir: opts.LogDir}
 	defer func() {
 		if err != nil {
+			clash = strings.Contains(err.Error(), portClash) || c.logsSay(portClash)
 			c.Stop()
 		}
 	}()
+	if err = c.startComponents(ctx, bins, opts); err != nil {
+		return nil, false, err
+	}
+	return c, false, nil
+}
+
+// logsSay reports whether any component's log contains text.
+func (c *Cluster) logsSay(text string) bool {
+	for _, p := range c.procs {
+		if data, err := os.ReadFile(p.logPath); err == nil && strings.Contains(string(data), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// startComponents starts etcd, kube-apiserver, kube-controller-manager, kwok and the nodes.
+func (c *Cluster) startComponents(ctx context.Context, bins map[string]string, opts Options) error {
 	if c.logDir == "" {
-		c.logDir = filepath.Join(dir, "logs")
+		c.logDir = filepath.Join(c.dir, "logs")
 	}
 	if err := os.MkdirAll(c.logDir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating log dir: %w", err)
+		return fmt.Errorf("creating log dir: %w", err)
 	}
-	certs, err := newPKI(dir)
+	certs, err := newPKI(c.dir)
 	if err != nil {
-		return nil, fmt.Errorf("generating certificates: %w", err)
+		return fmt.Errorf("generating certificates: %w", err)
 	}
-	ports, err := freePorts(4)
+	ports, err := pickPorts(4)
 	if err != nil {
-		return nil, fmt.Errorf("finding free ports: %w", err)
+		return fmt.Errorf("finding free ports: %w", err)
 	}
 	etcdPort, peerPort, apiPort, kwokPort := ports[0], ports[1], ports[2], ports[3]
 
 	if err := c.startEtcd(ctx, bins["etcd"], etcdPort, peerPort); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.startAPIServer(ctx, bins["kube-apiserver"], certs, apiPort, etcdPort); err != nil {
-		return nil, err
+		return err
 	}
 	kcm, err := c.startControllerManager(bins["kube-controller-manager"], certs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	kwok, err := c.startKwok(bins["kwok"], filepath.Join(filepath.Dir(bins["kwok"]), "kwok-stages"), certs, kwokPort, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Nodes are created after kwok runs so its node-initialize stage fills in the loopback
 	// address and kubelet port that pods/exec goes through.
 	if err := c.createNodes(ctx, opts.Nodes, kwok); err != nil {
-		return nil, err
+		return err
 	}
 	// The serviceaccount controller creating "default" shows the controller manager works;
 	// pods cannot be created in a namespace before that.
 	if err := c.waitDefaultServiceAccount(ctx, metav1.NamespaceDefault, kcm); err != nil {
-		return nil, err
+		return err
 	}
-	return c, nil
+	return nil
 }
 
 // RESTConfig returns a copy of the admin (system:masters) client config.
@@ -213,6 +252,9 @@ func (c *Cluster) poll(ctx context.Context, timeout time.Duration, cond wait.Con
 	}
 	return err
 }
+
+// pickPorts picks the components' ports; a test replaces it to hand out a taken one.
+var pickPorts = freePorts
 
 // freePorts reserves n distinct loopback ports by listening on them at the same time, then
 // releases them for the binaries to bind.
