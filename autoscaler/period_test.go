@@ -63,17 +63,40 @@ func TestPollIsCountedFromThePassStart(t *testing.T) {
 	}
 }
 
-func TestFromStart(t *testing.T) {
-	for _, c := range []struct{ requeue, elapsed, want time.Duration }{
-		{10 * time.Second, 84 * time.Millisecond, 10*time.Second - 84*time.Millisecond},
-		{10 * time.Second, 10 * time.Second, 10 * time.Second}, // a read that waited out its timeout: no hot loop on a hung source
-		{10 * time.Second, 6 * time.Second, 6 * time.Second},   // over half the poll: wait as long as it took
-		{time.Second, 5 * time.Second, time.Second},            // a short recheck after a long pass: as asked, counted from now
-		{150 * time.Millisecond, 100 * time.Millisecond, minRecheck},
-		{0, time.Second, 0}, // no requeue asked stays none
+func TestScheduleKeepsThePollAPeriod(t *testing.T) {
+	key := types.NamespacedName{Namespace: ns, Name: "p"}
+	const poll = 10 * time.Second
+	for _, c := range []struct {
+		name               string
+		late, elapsed, ask time.Duration // the pass starts late after the one before asked for poll
+		want               time.Duration
+	}{
+		{name: "on time, 84 ms pass", elapsed: 84 * time.Millisecond, ask: poll, want: poll - 84*time.Millisecond},
+		{name: "late 400 ms: counted from when it was due", late: 400 * time.Millisecond, elapsed: 100 * time.Millisecond, ask: poll, want: poll - 500*time.Millisecond},
+		{name: "late by more than half the poll: counted from its start", late: 6 * time.Second, ask: poll, want: poll},
+		{name: "late, asking for a sooner recheck: counted from its start", late: 400 * time.Millisecond, ask: 2 * time.Second, want: 2 * time.Second},
+		{name: "a read that waited out its timeout: no hot loop", elapsed: 10 * time.Second, ask: poll, want: poll},
+		{name: "over half the poll: as long as it took", elapsed: 6 * time.Second, ask: poll, want: 6 * time.Second},
+		{name: "a short recheck after a long pass: as asked, from now", elapsed: 5 * time.Second, ask: time.Second, want: time.Second},
+		{name: "never sooner than minRecheck", elapsed: 100 * time.Millisecond, ask: 150 * time.Millisecond, want: minRecheck},
+		{name: "no requeue asked stays none", ask: 0, want: 0},
 	} {
-		if got := fromStart(c.requeue, c.elapsed); got != c.want {
-			t.Errorf("fromStart(%v, %v) = %v, want %v", c.requeue, c.elapsed, got, c.want)
+		s := newSchedule()
+		prev := s.next(key, t0, t0, poll) // the pass before: at t0, asking for the poll
+		start := t0.Add(prev + c.late)
+		if got := s.next(key, start, start.Add(c.elapsed), c.ask); got != c.want {
+			t.Errorf("%s: requeue %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// An event-triggered pass before the poll was due restarts the period from itself.
+func TestScheduleRestartsThePeriodAtAnEarlyPass(t *testing.T) {
+	key := types.NamespacedName{Namespace: ns, Name: "p"}
+	s := newSchedule()
+	s.next(key, t0, t0, 10*time.Second)
+	early := t0.Add(3 * time.Second)
+	if got := s.next(key, early, early, 10*time.Second); got != 10*time.Second {
+		t.Errorf("a pass 3 s into the poll: requeue %v, want 10s from it", got)
 	}
 }

@@ -43,7 +43,9 @@ type Reconciler struct {
 	// pass on a stale policy ends in a conflict and runs again (conflictRetry).
 	client client.Client
 	// own are this process's policy writes the cache may not show yet; client records them.
-	own      *ownWrites
+	own *ownWrites
+	// schedule keeps each policy's poll a period (period.go).
+	schedule *schedule
 	reader   client.Reader // uncached lists of pods, which the controller does not cache
 	targets  *target.Resolver
 	sources  *source.Cache
@@ -94,21 +96,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		log.FromContext(ctx).V(1).Info("conflict writing; reading again", "error", err.Error())
 		return reconcile.Result{RequeueAfter: conflictRetry}, nil
 	}
-	res.RequeueAfter = fromStart(res.RequeueAfter, r.clock.Since(start))
+	res.RequeueAfter = r.schedule.next(key, start, r.clock.Now(), res.RequeueAfter)
 	return res, err
-}
-
-// fromStart turns a requeue the pass counted from its start (every time in a pass is
-// p.now) into one counted from now, elapsed later: the poll is a period, so a pass that
-// waits on Flux or a busy API server does not stretch it (10 s plus each pass made 2,000
-// policies' 10 s poll 193 decisions/s instead of 200). A pass that took more than half its
-// requeue (a Flux read that waited out flux.timeoutSeconds) waits as long as it took, so a
-// hung source holds a worker at most half the time, as before. 0 stays 0: no requeue asked.
-func fromStart(requeue, elapsed time.Duration) time.Duration {
-	if requeue <= 0 {
-		return requeue
-	}
-	return max(requeue-elapsed, min(elapsed, requeue), minRecheck)
 }
 
 // forget drops everything kept in memory for a deleted policy: its Flux client and watcher,
@@ -119,6 +108,7 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.sources.Forget(key)
 	r.memory.Forget(key)
 	r.own.forget(key)
+	r.schedule.forget(key)
 	r.expressions.forget(key)
 	r.triggers.Take(key)
 	if r.hints != nil {

@@ -153,6 +153,7 @@ func newReconciler(c client.Client, reader client.Reader, targets *target.Resolv
 	r := &Reconciler{
 		client:          recordingClient{Client: c, own: own},
 		own:             own,
+		schedule:        newSchedule(),
 		reader:          reader,
 		targets:         targets,
 		sources:         source.NewCache(opts.Sources),
