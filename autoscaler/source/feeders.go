@@ -133,17 +133,29 @@ func (f *Feeders) Start(ctx context.Context) error {
 // feeder reports is one the caller has not seen.
 func (f *Feeders) Ensure(key types.NamespacedName, uid types.UID, generation int64, w flux.Watcher, since uint64) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if fd, ok := f.running[key]; ok {
-		if fd.uid == uid && fd.generation == generation {
-			return
-		}
-		fd.stop()
-		f.dropDelivered(key)
+	old, replacing := f.running[key]
+	if replacing && old.uid == uid && old.generation == generation {
+		f.mu.Unlock()
+		return
 	}
 	fd := &feeder{uid: uid, generation: generation, watcher: w, since: since, done: make(chan struct{})}
 	f.running[key] = fd
-	if f.ctx != nil {
+	if !replacing {
+		if f.ctx != nil {
+			f.launch(key, fd)
+		}
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	// The old feeder is waited for without f.mu: it takes f.mu to record its health, so
+	// waiting under it could deadlock with a watch that returned as it was stopped. The new
+	// one starts once the old one can deliver nothing more.
+	old.stop()
+	f.dropDelivered(key)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.running[key] == fd && fd.cancel == nil && f.ctx != nil {
 		f.launch(key, fd)
 	}
 }
