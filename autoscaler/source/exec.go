@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -48,10 +49,19 @@ func (k *KubeSources) execSource(sp *v1alpha1.ScalingPolicy, tgt *target.Info, s
 		// pods/exec read; a shrink still reads Flux through c first (autoscaler/delivered.go).
 		// When the stream breaks the feeder backs off and reconnects, while the poll
 		// interval keeps reading.
-		src.Watcher = flux.NewJournalWatcher(c, runner, flux.JournalOptions{Reads: flux.JournalReadsProgram})
+		// Reads are paced at one per execReadInterval after a burst of 3: job-list can be a
+		// moment behind the journal, so the first reads after a submit may miss the job, and
+		// at the agent's one a second the read that saw it waited for a token (p50 1.0 s from
+		// flux submit to the new size on the real operator).
+		src.Watcher = flux.NewJournalWatcher(c, runner, flux.JournalOptions{Reads: flux.JournalReadsProgram, MinReadInterval: execReadInterval})
 	}
 	return src, nil
 }
+
+// execReadInterval paces the Exec stream's in-program reads once their burst is spent: at
+// most 5 a second on a busy instance, each about 2 ms of the lead broker's CPU on a small
+// queue.
+const execReadInterval = 200 * time.Millisecond
 
 // How the Exec source learns of changes (KubeSources.FluxWatch).
 const (
