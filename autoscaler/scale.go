@@ -8,18 +8,22 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
+	"github.com/fluxscale/fluxscale/autoscaler/target"
 	"github.com/fluxscale/fluxscale/metrics/controllermetrics"
 	"github.com/fluxscale/fluxscale/metrics/flux"
 	"github.com/fluxscale/fluxscale/policy"
 )
 
-// scale writes size, after recording the scale event and lastScaleTime in status (write
-// ahead, as drain does): a status write that failed after the size was written would make
-// the rate limits forget the event. It returns an error only when that record failed:
-// nothing was written then. When the size write fails, the history keeps the scale events
-// of prev (policy already added this one, as if it succeeded), and the status written at
-// the end of the pass takes the recorded event back. The ranks a shrink removes stay
-// owned: Flux keeps them drained, and a later growth gives them back (Decision.Undrain).
+// scale writes size, after writing in status what the pass will have done once it has
+// (write ahead, as drain does): a status write that failed after the size was written would
+// make the rate limits forget the event. Writing the pass's whole status then, not only the
+// event and lastScaleTime, leaves the end of the pass nothing to write when the size write
+// succeeds: one status write per scale, where there were two, while 2,000 policies converge
+// on one API server. It returns an error only when that write failed: nothing was written
+// then. When the size write fails, the history keeps the scale events of prev (policy
+// already added this one, as if it succeeded), and the status written at the end of the pass
+// takes back what was written ahead. The ranks a shrink removes stay owned: Flux keeps them
+// drained, and a later growth gives them back (Decision.Undrain).
 func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPolicySpec, size int32, prev policy.History) error {
 	d, tgt := o.decision, o.target
 	from := tgt.Current
@@ -29,14 +33,15 @@ func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPoli
 		d.History.ScaleEvents = prev.ScaleEvents
 		return nil
 	}
-	lastScale := p.sp.Status.LastScaleTime
-	p.sp.Status.History = historyToStatus(d.History)
-	at := wholeSeconds(p.now)
-	p.sp.Status.LastScaleTime = &at
+	base := p.sp.Status.DeepCopy()
+	ahead := scaledOutcome(o, p.tgt, size, from)
+	p.sp.Status = newStatus(base, &ahead)
 	if err := p.r.client.Status().Update(ctx, p.sp); err != nil {
+		p.sp.Status = *base
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)
 		return fmt.Errorf("recording the scale to %d in status, before writing it: %w", size, err)
 	}
+	p.written, p.version = p.sp.Status.DeepCopy(), p.sp.ResourceVersion
 	err := p.reread(ctx, o, from)
 	if err == nil {
 		err = p.tgt.Scale(ctx, size)
@@ -44,18 +49,36 @@ func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPoli
 	if err != nil {
 		o.scaleErr = err
 		d.History.ScaleEvents = prev.ScaleEvents
-		p.sp.Status.LastScaleTime = lastScale
+		p.sp.Status = *base // the end of the pass writes the status of what did happen
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceTarget)
 		return nil
 	}
 	*o.target = *p.tgt.Info() // the sizes Scale updated
 	o.scaled, o.scaledTo = true, size
-	for _, r := range o.owned {
+	o.released = releasedBy(o.owned, size, from)
+	return nil
+}
+
+// scaledOutcome is o as a successful write of size over from leaves it, for the status
+// written ahead of that write.
+func scaledOutcome(o *outcome, tgt target.Target, size, from int32) outcome {
+	ahead := *o
+	info := tgt.Scaled(size)
+	ahead.target = &info
+	ahead.scaled, ahead.scaledTo = true, size
+	ahead.released = releasedBy(o.owned, size, from)
+	return ahead
+}
+
+// releasedBy are the owned ranks a shrink from from to size removes.
+func releasedBy(owned flux.RankSet, size, from int32) flux.RankSet {
+	var out flux.RankSet
+	for _, r := range owned {
 		if r >= size && r < from {
-			o.released = append(o.released, r)
+			out = append(out, r)
 		}
 	}
-	return nil
+	return out
 }
 
 // reread reads the target again after the status write that came before the size write, so

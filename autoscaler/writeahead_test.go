@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -47,9 +50,10 @@ func (w statusWriter) Update(ctx context.Context, obj client.Object, opts ...cli
 	return w.SubResourceWriter.Update(ctx, obj, opts...)
 }
 
-// The scale event and lastScaleTime are in status before the size is written, so a status
-// write failing after it cannot make the rate limits forget the scale.
-func TestScaleEventIsRecordedBeforeTheSizeIsWritten(t *testing.T) {
+// The pass's status, the scale event and lastScaleTime with it, is written before the size,
+// so a status write failing after it cannot make the rate limits forget the scale, and a
+// pass that scaled has nothing left to write: one status write per scale.
+func TestScaleStatusIsWrittenBeforeTheSizeIsWritten(t *testing.T) {
 	sim := newSimCluster(t, 2)
 	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
 	// One reconcile first, so the finalizer is on and the next pass only scales.
@@ -61,8 +65,8 @@ func TestScaleEventIsRecordedBeforeTheSizeIsWritten(t *testing.T) {
 	if err := sim.Advance(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err == nil {
-		t.Fatal("Reconcile succeeded although its last status write failed")
+	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
+		t.Fatalf("Reconcile wrote status after the size (it failed: %v); everything was written ahead", err)
 	}
 	if got := h.jobSize(); got != 6 {
 		t.Fatalf("Job size %d, want 6", got)
@@ -75,6 +79,63 @@ func TestScaleEventIsRecordedBeforeTheSizeIsWritten(t *testing.T) {
 	if at := wholeSeconds(h.clock.Now()); st.LastScaleTime == nil || !st.LastScaleTime.Equal(&at) {
 		t.Errorf("lastScaleTime %v, want %v", st.LastScaleTime, h.clock.Now())
 	}
+	if st.CurrentSize != 6 || st.DesiredSize != 6 {
+		t.Errorf("currentSize %d, desiredSize %d in status, want 6 and 6", st.CurrentSize, st.DesiredSize)
+	}
+	c2 := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAbleToScale)
+	if c2 == nil || c2.Reason != v1alpha1.ReasonSucceededRescale {
+		t.Errorf("AbleToScale %+v, want reason %s", c2, v1alpha1.ReasonSucceededRescale)
+	}
+}
+
+// A size write that fails after the status was written ahead leaves the status of what did
+// happen: no scale event, the old lastScaleTime and size, and the failure in AbleToScale.
+func TestFailedSizeWriteTakesBackTheStatusWrittenAhead(t *testing.T) {
+	sim := newSimCluster(t, 2)
+	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
+	h.step(time.Second)
+	before := h.status()
+	c := &jobPatchFails{Client: h.client}
+	h.r.client, h.r.targets.Writer = c, c
+	submit(t, sim, 1, 6, time.Hour)
+	h.clock.Step(time.Second)
+	if err := sim.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
+		t.Fatalf("Reconcile: %v", err)
+	}
+	if got := h.jobSize(); got != 2 {
+		t.Fatalf("Job size %d, want 2 (its patch failed)", got)
+	}
+	st := h.status()
+	if diff := cmp.Diff(before.History.ScaleEvents, st.History.ScaleEvents); diff != "" {
+		t.Errorf("scale events after a failed size write (-before +after):\n%s", diff)
+	}
+	if !equalTimes(before.LastScaleTime, st.LastScaleTime) || st.CurrentSize != 2 {
+		t.Errorf("lastScaleTime %v, currentSize %d; want %v and 2, as before the pass", st.LastScaleTime, st.CurrentSize, before.LastScaleTime)
+	}
+	c2 := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAbleToScale)
+	if c2 == nil || c2.Reason != v1alpha1.ReasonFailedUpdateScale {
+		t.Errorf("AbleToScale %+v, want reason %s", c2, v1alpha1.ReasonFailedUpdateScale)
+	}
+}
+
+// jobPatchFails is a fake client: the fake API server, except that every patch of a Job fails.
+type jobPatchFails struct{ client.Client }
+
+func (c *jobPatchFails) Patch(ctx context.Context, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+	if _, ok := obj.(*batchv1.Job); ok {
+		return errors.New("fake: the Job cannot be written")
+	}
+	return c.Client.Patch(ctx, obj, p, opts...)
+}
+
+func equalTimes(a, b *metav1.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b)
 }
 
 // A size that would remove ranks Flux shows up and busy is refused, whatever path asks for

@@ -82,6 +82,13 @@ func (j *indexedJob) Scale(ctx context.Context, size int32) error {
 	return nil
 }
 
+// Scaled is Info with parallelism (and completions) at size.
+func (j *indexedJob) Scaled(size int32) Info {
+	i := j.info
+	i.Current, i.Live = size, size
+	return i
+}
+
 // miniClusterOwner returns the MiniCluster owner reference of a Job, if any.
 func miniClusterOwner(job *batchv1.Job) (ownerRef, bool) {
 	for _, ref := range job.OwnerReferences {

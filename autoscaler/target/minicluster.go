@@ -104,3 +104,10 @@ func (r *Resolver) jobParallelism(ctx context.Context, namespace, job, miniClust
 func (m miniCluster) Scale(ctx context.Context, size int32) error {
 	return m.update(ctx, size)
 }
+
+// Scaled is Info with spec.size at size and the Job's parallelism as read.
+func (m miniCluster) Scaled(size int32) Info {
+	i := m.info
+	i.Current = size
+	return i
+}

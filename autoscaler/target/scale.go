@@ -62,6 +62,13 @@ func (s *scaleResource) Scale(ctx context.Context, size int32) error {
 	return nil
 }
 
+// Scaled is Info with both sizes at size: the controller owning the replicas runs what /scale says.
+func (s *scaleResource) Scaled(size int32) Info {
+	i := s.info
+	i.Current, i.Live = size, size
+	return i
+}
+
 // update writes spec.replicas; Live is the caller's to change.
 func (s *scaleResource) update(ctx context.Context, size int32) error {
 	if err := checkSize(&s.info, size); err != nil {

@@ -72,6 +72,9 @@ type Target interface {
 	// runs). A target changed since it was read fails with a conflict: every write carries
 	// the resourceVersion read.
 	Scale(ctx context.Context, size int32) error
+	// Scaled is the Info a successful Scale(size) leaves, for a status written ahead of the
+	// write to say what the write will have done.
+	Scaled(size int32) Info
 }
 
 // Problem says why a target cannot be scaled. Reason is an AbleToScale condition reason
