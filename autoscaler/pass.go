@@ -195,7 +195,7 @@ func (p *pass) finish(ctx context.Context, o *outcome) error {
 	if sp.ResourceVersion != p.version {
 		p.written = sp.Status.DeepCopy() // a drain or a scale recorded it ahead (apply)
 	}
-	if worthWriting(p.written, &st) {
+	if worthWriting(p.written, &st, p.now) {
 		sp.Status = st
 		if err := r.client.Status().Update(ctx, sp); err != nil {
 			r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceStatus)

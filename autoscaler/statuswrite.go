@@ -1,9 +1,12 @@
 package autoscaler
 
 import (
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fluxscale/fluxscale/api/v1alpha1"
@@ -12,7 +15,8 @@ import (
 )
 
 // A policy at rest computes the same status on every pass except for two clocks: each
-// signal's lastUpdate and the time of the newest recommendation in history. Writing them
+// signal's lastUpdate and the time of the newest recommendation in history; and the pass
+// after a scale moves AbleToScale from SucceededRescale to ReadyForNewScale. Writing them
 // every pass cost one status write per policy per poll (issue 17, step 4). They are written
 // only when something else changes, and at least every statusHeartbeat; in between, this
 // process keeps the status it computed in source.Memory and decides on it, so its windows
@@ -24,13 +28,15 @@ import (
 // of its windows at most this much longer than the stopped one would have.
 const statusHeartbeat = 3 * time.Minute
 
-// worthWriting reports whether st, the status this pass computed, holds something that
-// written, the status the API server has, lacks: anything but lastUpdate or the newest
-// recommendation's time moving on by less than statusHeartbeat, or expired history.
-func worthWriting(written, st *v1alpha1.ScalingPolicyStatus) bool {
+// worthWriting reports whether st, the status this pass computed at now, holds something
+// that written, the status the API server has, lacks: anything but lastUpdate or the newest
+// recommendation's time moving on by less than statusHeartbeat, expired history, or
+// AbleToScale moving on from a scale that succeeded.
+func worthWriting(written, st *v1alpha1.ScalingPolicyStatus, now time.Time) bool {
 	quiet := *st
 	quiet.Signals = settledSignals(written.Signals, st.Signals)
-	if restingHistory(written.History, st.History) {
+	quiet.Conditions = settledConditions(written.Conditions, st.Conditions)
+	if restingHistory(written.History, st.History, now) {
 		quiet.History = written.History
 	}
 	return !equality.Semantic.DeepEqual(*written, quiet)
@@ -57,18 +63,48 @@ func settledSignals(written, cur []v1alpha1.SignalStatus) []v1alpha1.SignalStatu
 	return out
 }
 
+// settledConditions is cur with AbleToScale as written when written says the last scale
+// succeeded and cur only that the target is ready for the next: the size and lastScaleTime
+// already say the scale is done, and that write was a third status write for every policy
+// that scaled (on 2,000 converging at once, a third of the controller's writes to an API
+// server they all wait on). The heartbeat, or any other change, writes it.
+func settledConditions(written, cur []metav1.Condition) []metav1.Condition {
+	w := meta.FindStatusCondition(written, v1alpha1.ConditionAbleToScale)
+	c := meta.FindStatusCondition(cur, v1alpha1.ConditionAbleToScale)
+	if w == nil || c == nil || w.Status != metav1.ConditionTrue || c.Status != metav1.ConditionTrue ||
+		w.Reason != v1alpha1.ReasonSucceededRescale || c.Reason != v1alpha1.ReasonReadyForNewScale ||
+		w.ObservedGeneration != c.ObservedGeneration {
+		return cur
+	}
+	out := slices.Clone(cur)
+	for i := range out {
+		if out[i].Type == v1alpha1.ConditionAbleToScale {
+			out[i] = *w
+		}
+	}
+	return out
+}
+
 // restingHistory reports whether cur decides every window as written does, once written's
-// newest recommendation is read as lasting until now (restAfter): the same scale events, the
-// same recommendations less ones that expired (cur keeps a suffix of written), and a newest
-// recommendation of the same size recorded less than statusHeartbeat after written's.
+// newest recommendation is read as lasting until now (restAfter): the same scale events less
+// ones that expired, the same recommendations less ones that expired (cur keeps a suffix of
+// written), and a newest recommendation of the same size recorded less than statusHeartbeat
+// after written's.
 //
-// Scale events must be equal: a pass whose size write failed takes back the event it
-// recorded ahead (apply), and that is the newest one, not an expired one; left on the
-// server, it would make the rate limits count a scale that never happened. Events are few,
-// so their expiry costs few writes.
-func restingHistory(written, cur v1alpha1.ScalingHistory) bool {
-	if !equality.Semantic.DeepEqual(written.ScaleEvents, cur.ScaleEvents) {
+// A scale event policy dropped is one that left every rate-limit period, which policy, reading
+// history, ignores anyway: its expiry was one more status write for every policy that scaled.
+// The event a pass recorded ahead and took back, its size write having failed, is this pass's
+// (at now), not an expired one: left on the server, it would make the rate limits count a
+// scale that never happened, so it is always written.
+func restingHistory(written, cur v1alpha1.ScalingHistory, now time.Time) bool {
+	we, ce := written.ScaleEvents, cur.ScaleEvents
+	if !isSuffix(ce, we) {
 		return false
+	}
+	for _, e := range we[:len(we)-len(ce)] {
+		if !e.Time.Time.Before(now.Truncate(time.Second)) {
+			return false
+		}
 	}
 	wr, cr := written.Recommendations, cur.Recommendations
 	if len(wr) == 0 || len(cr) == 0 {

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -130,4 +132,95 @@ func jobHarness(t *testing.T, size int32) (*harness, *simulated.Cluster) {
 	}
 	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
 	return newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(size).Obj()), sim
+}
+
+// A scale costs one status write: the pass that scales writes its status once (ahead of the
+// size), and the passes after it write only what Flux changed (the job starting on the new
+// rank), not the scale event expiring on its own.
+func TestAScaleIsOneStatusWrite(t *testing.T) {
+	h, sim := jobHarness(t, 2)
+	submit(t, sim, 1, 2, 2*time.Hour)
+	h.step(time.Second)
+	h.step(time.Second)
+	for range 19 { // past a heartbeat: at rest
+		h.step(10 * time.Second)
+	}
+	h.statusWrites = 0
+	submit(t, sim, 3, 1, 2*time.Hour)
+	h.step(time.Second)
+	if got := h.jobSize(); got != 3 {
+		t.Fatalf("Job size %d, want 3", got)
+	}
+	if h.statusWrites != 1 {
+		t.Errorf("the pass that scaled wrote status %d times, want once", h.statusWrites)
+	}
+	if c := meta.FindStatusCondition(h.status().Conditions, v1alpha1.ConditionAbleToScale); c == nil || c.Reason != v1alpha1.ReasonSucceededRescale {
+		t.Errorf("AbleToScale after the scale: %+v, want %s", c, v1alpha1.ReasonSucceededRescale)
+	}
+	h.statusWrites = 0
+	for range 6 { // a minute of polls: the scale event leaves its 15 s period
+		h.step(10 * time.Second)
+	}
+	st := h.status()
+	if got := signalValue(&st, signalRunningJobs); h.statusWrites != 1 || got != "3" {
+		t.Errorf("%d status writes in the minute after the scale with %s running jobs written; want one, for the job that started",
+			h.statusWrites, got)
+	}
+}
+
+// What moves on by itself after a scale waits for the heartbeat or another change: the
+// scale event leaving its periods, and AbleToScale going from SucceededRescale to
+// ReadyForNewScale. An event this pass took back (its size write failed) is written at once.
+func TestWorthWritingAfterAScale(t *testing.T) {
+	now := t0.Add(time.Minute)
+	at := func(d time.Duration) metav1.Time { return metav1.NewTime(t0.Add(d)) }
+	able := func(reason string) []metav1.Condition {
+		return []metav1.Condition{{Type: v1alpha1.ConditionAbleToScale, Status: metav1.ConditionTrue, Reason: reason}}
+	}
+	scaled := v1alpha1.ScalingPolicyStatus{CurrentSize: 3, Conditions: able(v1alpha1.ReasonSucceededRescale),
+		History: v1alpha1.ScalingHistory{ScaleEvents: []v1alpha1.ScaleEvent{{Time: at(0), From: 2, To: 3}}}}
+	tests := []struct {
+		name    string
+		written v1alpha1.ScalingPolicyStatus
+		cur     func(*v1alpha1.ScalingPolicyStatus)
+		want    bool
+	}{
+		{name: "nothing moved", written: scaled, cur: func(*v1alpha1.ScalingPolicyStatus) {}},
+		{name: "the event expired", written: scaled, cur: func(s *v1alpha1.ScalingPolicyStatus) { s.History.ScaleEvents = nil }},
+		{name: "ready for a new scale", written: scaled, cur: func(s *v1alpha1.ScalingPolicyStatus) {
+			s.Conditions = able(v1alpha1.ReasonReadyForNewScale)
+		}},
+		{name: "ready, and the size changed", written: scaled, want: true, cur: func(s *v1alpha1.ScalingPolicyStatus) {
+			s.Conditions, s.CurrentSize = able(v1alpha1.ReasonReadyForNewScale), 2
+		}},
+		{name: "a failed scale", written: scaled, want: true, cur: func(s *v1alpha1.ScalingPolicyStatus) {
+			s.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionAbleToScale, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonFailedUpdateScale}}
+		}},
+		{name: "this pass's event taken back", want: true,
+			written: v1alpha1.ScalingPolicyStatus{CurrentSize: 3, Conditions: able(v1alpha1.ReasonSucceededRescale),
+				History: v1alpha1.ScalingHistory{ScaleEvents: []v1alpha1.ScaleEvent{{Time: at(time.Minute), From: 3, To: 4}}}},
+			cur: func(s *v1alpha1.ScalingPolicyStatus) { s.History.ScaleEvents = nil }},
+		{name: "a new event", written: scaled, want: true, cur: func(s *v1alpha1.ScalingPolicyStatus) {
+			s.History.ScaleEvents = []v1alpha1.ScaleEvent{{Time: at(time.Minute), From: 3, To: 4}}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := *tc.written.DeepCopy()
+			tc.cur(&cur)
+			if got := worthWriting(&tc.written, &cur, now); got != tc.want {
+				t.Errorf("worthWriting = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// signalValue is the value status shows for a signal, "" when it shows none.
+func signalValue(st *v1alpha1.ScalingPolicyStatus, name string) string {
+	for _, s := range st.Signals {
+		if s.Name == name {
+			return s.Value
+		}
+	}
+	return ""
 }
