@@ -26,10 +26,12 @@ type row struct {
 	// rest covers the at-rest window (polls only).
 	rest     benchkit.Snapshot
 	restSecs float64
-	// decisionsPerSec and cpuPerSec are at rest.
-	decisionsPerSec, cpuPerSec float64
-	// passMean is a reconcile's mean duration at rest: the poll period is
-	// pollIntervalSeconds plus this, as RequeueAfter counts from a pass's end.
+	// decisionsPerSec, passesPerSec and cpuPerSec are at rest. A pass that decides counts
+	// once in each; one that ends before deciding (a conflict, a failed write) only in
+	// passes, so the two apart say whether the period or the passes fall short.
+	decisionsPerSec, passesPerSec, cpuPerSec float64
+	// passMean is a reconcile's mean duration at rest (the poll is a period counted from
+	// each pass's start, so it does not add to it).
 	passMean time.Duration
 	// rssMiB is the process's resident set at the end of the window; heapMiB the Go heap
 	// in use then minus before the controller started (the simulated clusters' share).
@@ -135,6 +137,7 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	}
 	r.restSecs = p1.at.Sub(p0.at).Seconds()
 	r.decisionsPerSec = (p1.decisions - p0.decisions) / r.restSecs
+	r.passesPerSec = float64(p1.passes-p0.passes) / r.restSecs
 	if n := p1.passes - p0.passes; n > 0 {
 		r.passMean = time.Duration((p1.passSecs - p0.passSecs) / float64(n) * float64(time.Second))
 	}
@@ -258,17 +261,23 @@ type point struct {
 	at       time.Time
 }
 
+// The time is the middle of the decision counter's scrape: at 2,000 policies a scrape of
+// the controller's metrics takes long enough on a loaded machine that a time read after it,
+// and after the second scrape, would skew a 3 minute window's rate by a percent.
 func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
+	before := time.Now()
 	dec, err := ctrl.Counter("fluxscale_decisions_total")
 	if err != nil {
 		return point{}, err
 	}
+	at := before.Add(time.Since(before) / 2)
+	api := c.Snapshot()
 	passSecs, passes, err := ctrl.HistogramSum("fluxscale_reconcile_duration_seconds")
 	if err != nil {
 		return point{}, err
 	}
 	use, err := benchkit.ReadUsage()
-	return point{decisions: dec, passSecs: passSecs, passes: passes, api: c.Snapshot(), use: use, at: time.Now()}, err
+	return point{decisions: dec, passSecs: passSecs, passes: passes, api: api, use: use, at: at}, err
 }
 
 // waitPolicies waits until the controller has decided for n distinct policies: a policy

@@ -24,14 +24,14 @@ func report(w io.Writer, c config, rows []row) {
 	var rest [][]string
 	for _, r := range rows {
 		rest = append(rest, []string{fmt.Sprint(r.policies), dur(r.firstDecisions),
-			fmt.Sprintf("%.1f", r.decisionsPerSec), benchkit.Ms(r.passMean),
+			fmt.Sprintf("%.1f", r.decisionsPerSec), fmt.Sprintf("%.1f", r.passesPerSec), benchkit.Ms(r.passMean),
 			fmt.Sprintf("%.1f", r.perSec(r.rest.Reads())), fmt.Sprintf("%.1f", r.perSec(r.rest.Writes)),
 			fmt.Sprintf("%.3f", r.statusWritesPerPolicyMinute()),
 			fmt.Sprintf("%d/%s", r.rest.Throttled, dur(r.rest.WaitTotal)),
 			fmt.Sprintf("%.3f", r.cpuPerSec), fmt.Sprintf("%.0f", r.rssMiB),
 			fmt.Sprintf("%.0f", r.heapMiB), fmt.Sprintf("%.0f", r.simHeapMiB)})
 	}
-	benchkit.Table(w, []string{"policies", "first decisions (distinct)", "decisions/s", "mean pass", "API reads/s", "API writes/s",
+	benchkit.Table(w, []string{"policies", "first decisions (distinct)", "decisions/s", "passes/s", "mean pass", "API reads/s", "API writes/s",
 		"status writes/policy/min", "throttled (waits/total)", "CPU cores", "RSS MiB",
 		"controller heap MiB", "heap before controller MiB"}, rest)
 
@@ -42,14 +42,15 @@ func report(w io.Writer, c config, rows []row) {
 	for _, r := range rows {
 		conv = append(conv, []string{fmt.Sprint(r.policies), pct(r.convergeEach, 50), pct(r.convergeEach, 90),
 			dur(r.convergeTarget), dur(r.convergeJob),
-			fmt.Sprint(r.convergeAPI.Requests), fmt.Sprintf("%d/%s", r.convergeAPI.Throttled, dur(r.convergeAPI.WaitTotal)),
+			fmt.Sprint(r.convergeAPI.Requests), perPolicy(r.convergeAPI.Writes, r.policies), perPolicy(r.convergeAPI.StatusWrites, r.policies),
+			fmt.Sprintf("%d/%s", r.convergeAPI.Throttled, dur(r.convergeAPI.WaitTotal)),
 			fmt.Sprintf("%.1f", r.convergeCPU.Seconds()),
 			pct(r.healthy.toTarget, 50), pct(r.healthy.toTarget, 99),
 			pct(r.withHung.toTarget, 50), pct(r.withHung.toTarget, 99),
 			fmt.Sprintf("%d/%s", r.total.Throttled, dur(r.total.WaitTotal)),
 			fmt.Sprintf("%.0f", r.maxRSSMiB), r.load})
 	}
-	benchkit.Table(w, []string{"policies", "converge p50", "converge p90", "converge (last)", "converge Jobs (last)", "converge API reqs", "converge throttled",
+	benchkit.Table(w, []string{"policies", "converge p50", "converge p90", "converge (last)", "converge Jobs (last)", "converge API reqs", "converge writes/policy", "converge status writes/policy", "converge throttled",
 		"converge CPU s", "probe p50", "probe p99", "hung: probe p50", "hung: probe p99", "throttled in all",
 		"peak RSS MiB", "load after"}, conv)
 
@@ -89,6 +90,14 @@ func (r row) statusWritesPerPolicyMinute() float64 {
 		return 0
 	}
 	return float64(r.rest.StatusWrites) / float64(r.policies) / (r.restSecs / 60)
+}
+
+// perPolicy is n per policy, to two places.
+func perPolicy(n int64, policies int) string {
+	if policies == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", float64(n)/float64(policies))
 }
 
 func dur(d time.Duration) string {
