@@ -49,6 +49,11 @@ type State struct {
 	PerRank bool `json:"perRank"`
 	// Nodes are node counts; sources without per-rank state fill only these.
 	Nodes NodeCounts `json:"nodes"`
+	// SchedulerView is set when the allocations (Rank.Allocated) and Rank.SchedulerDown are
+	// the scheduler's own answer, asked after the drains were read (the state program,
+	// state.py): a rank shown drained, down in the scheduler and unallocated had no job when
+	// the scheduler answered, and the scheduler had taken the drain in.
+	SchedulerView bool `json:"schedulerView,omitempty"`
 }
 
 // Counts are jobs per Flux job state. Held jobs are counted apart from Sched: Flux's own
@@ -119,6 +124,10 @@ type Rank struct {
 	Drain string `json:"drain,omitempty"`
 	// Reason is the drain reason.
 	Reason string `json:"reason,omitempty"`
+	// SchedulerDown is set, in a state with SchedulerView, when the scheduler counted the
+	// rank down (drained, offline, or not its own) when it answered: it places no job there.
+	// A drained rank it does not count down is one whose drain it has not taken in yet.
+	SchedulerDown bool `json:"schedulerDown,omitempty"`
 }
 
 // Drain states. Draining means drained but still running a job.

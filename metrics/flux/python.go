@@ -67,6 +67,9 @@ type programDoc struct {
 		NNodes int32  `json:"nnodes"`
 		NCores int32  `json:"ncores"`
 	} `json:"list"`
+	// Scheduler is set when the list is the scheduler's own (sched.resource-status), read
+	// after the status.
+	Scheduler bool `json:"scheduler"`
 }
 
 // parseProgramState turns the program's document into the rows the CLI parsers produce and
@@ -113,5 +116,16 @@ func parseProgramState(out []byte) (State, error) {
 		}
 		*dst = listRow{NNodes: src.NNodes, NCores: src.NCores, Ranks: ranks}
 	}
-	return assembleState(time.Time{}, jobs, rows, list)
+	st, err := assembleState(time.Time{}, jobs, rows, list)
+	if err != nil || !doc.Scheduler {
+		return st, err
+	}
+	// The scheduler's up ranks are the free and allocated ones it does not count down (a
+	// draining rank is allocated and down); a rank in neither it does not know.
+	st.SchedulerView = true
+	for i, rk := range st.Ranks {
+		up := (list.Free.Ranks.Contains(rk.Rank) || list.Allocated.Ranks.Contains(rk.Rank)) && !list.Down.Ranks.Contains(rk.Rank)
+		st.Ranks[i].SchedulerDown = !up
+	}
+	return st, nil
 }
