@@ -68,7 +68,7 @@ func (p *pass) undrain(ctx context.Context, o *outcome, fc flux.Client, timeout 
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err := fc.Undrain(cctx, call)
 		cancel()
-		p.fence(o) // even a failed call may have undrained some
+		p.fence(o, "", nil) // even a failed call may have undrained some
 		if err != nil {
 			o.drainErr = fmt.Errorf("undraining ranks %s: %w", call, err)
 			p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceDrain)
@@ -114,10 +114,11 @@ func (p *pass) drain(ctx context.Context, o *outcome, fc flux.Client, timeout ti
 		}
 	}
 	o.owned, o.drainStart = owned, start
+	reason := drainReason(d.Desired)
 	cctx, cancel := context.WithTimeout(ctx, timeout)
-	err := fc.Drain(cctx, ranks, fmt.Sprintf("fluxscale: scale-down to %d", d.Desired))
+	err := fc.Drain(cctx, ranks, reason)
 	cancel()
-	p.fence(o)
+	p.fence(o, reason, ranks) // even a failed call may have drained some
 	if err != nil {
 		o.drainErr = fmt.Errorf("draining ranks %s: %w", ranks, err)
 		p.r.metrics.Error(p.key.Namespace, p.key.Name, controllermetrics.SourceDrain)

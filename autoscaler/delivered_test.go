@@ -2,6 +2,8 @@ package autoscaler
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,8 +130,8 @@ func TestPassDropsAnOldStreamedStateAndReads(t *testing.T) {
 	}
 }
 
-// (b) A streamed state never justifies a shrink by itself: here it shows the four busy ranks
-// idle, and the pass reads Flux, which shows them busy, and holds.
+// (b) In Immediate mode a streamed state never justifies a shrink by itself: here it shows the
+// four busy ranks idle, and the pass reads Flux, which shows them busy, and holds.
 func TestStreamedStateThatWouldShrinkIsReadAgain(t *testing.T) {
 	sim := newSimCluster(t, 4)
 	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
@@ -157,7 +159,8 @@ func TestStreamedStateThatWouldShrinkIsReadAgain(t *testing.T) {
 // drained, and its line arrived after the undrain returned (so its stamp is after the fence),
 // when Flux had placed jobs on them. An Exact hint asks for 4 at once. On that state alone
 // the pass would remove ranks 4-5 and kill both jobs; it reads Flux instead, sees them busy
-// and drains them.
+// and drains them. The state is the program's full read (programRead): it shows the first
+// drain's marker on 4-5, down in the scheduler, which proves nothing after an undrain.
 func TestStreamedStateFromBeforeAnUndrainNeverShrinks(t *testing.T) {
 	sim := newSimCluster(t, 6)
 	sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
@@ -193,7 +196,7 @@ func TestStreamedStateFromBeforeAnUndrainNeverShrinks(t *testing.T) {
 	if err := sim.Advance(0); err != nil {
 		t.Fatal(err)
 	}
-	h.deliver(drained, 1<<40) // arrives now, after the undrain: newer by time and version
+	h.deliver(programRead(drained), 1<<40) // arrives now, after the undrain: newer by time and version
 	exact("h2", 4)
 	before := cf.reads.Load()
 	h.step(time.Second)
@@ -246,5 +249,74 @@ func TestUndrainOnAStreamedStateReachesFlux(t *testing.T) {
 		if rk.Drain != "" {
 			t.Errorf("rank %d is still %s in Flux after it was given back", rk.Rank, rk.Drain)
 		}
+	}
+}
+
+// programRead is a fake of the state program's read (metrics/flux/state.py) of the model: its
+// state with the scheduler's own view, where the model's scheduler has taken in every drain at
+// once (a drained or offline rank is down in it).
+func programRead(st flux.State) flux.State {
+	st.SchedulerView = true
+	st.Ranks = slices.Clone(st.Ranks)
+	for i, rk := range st.Ranks {
+		st.Ranks[i].SchedulerDown = rk.Drain != "" || !rk.Online
+	}
+	return st
+}
+
+// A step down on the stream: the state after a job ended drains the idle top rank, and the
+// program's state after the drain, which shows the drain's marker, shrinks, with no Flux read
+// in either pass. The same state without the scheduler's view (what the job manager's
+// allocations give) proves nothing, and the shrink waits for a read.
+func TestStepDownOnTheStreamNeedsNoReadAfterTheDrain(t *testing.T) {
+	for name, c := range map[string]struct {
+		afterDrain func(flux.State) flux.State
+		reads      int32
+	}{
+		"the program's read shows the marker": {afterDrain: programRead, reads: 0},
+		"without the scheduler's view": {afterDrain: func(st flux.State) flux.State {
+			return st
+		}, reads: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sim := newSimCluster(t, 3)
+			sp := makeScalingPolicy("p", ns).Target(jobRef("work")).Obj()
+			sp.Spec.Behavior.ScaleDown.StabilizationWindowSeconds = new(int32(0))
+			h := newHarness(t, sp, sim, makeJob("work", ns).Indexed().Size(3).Obj())
+			cf := countReads(h)
+			submit(t, sim, 1, 2, time.Hour) // ranks 0-1 busy, 2 idle
+			if err := sim.Advance(0); err != nil {
+				t.Fatal(err)
+			}
+			read := func() flux.State {
+				t.Helper()
+				st, err := sim.State(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}
+			before := cf.reads.Load()
+			h.deliver(programRead(read()), 1)
+			h.step(time.Second)
+			if got := h.status().DrainingRanks; got != "2" {
+				t.Fatalf("drainingRanks %q, want 2", got)
+			}
+			st := read()
+			if rk := st.Ranks[2]; rk.Drain == "" || !strings.Contains(rk.Reason, "(drain ") {
+				t.Fatalf("rank 2 in Flux: %+v, want drained with a marked reason", rk)
+			}
+			h.deliver(c.afterDrain(st), 2)
+			h.step(time.Second)
+			if n := cf.reads.Load() - before; n != c.reads {
+				t.Errorf("%d Flux reads from the state that drained to the shrink, want %d", n, c.reads)
+			}
+			if got := h.jobSize(); got != 2 {
+				t.Errorf("Job size %d, want 2", got)
+			}
+			if st := sim.Stats(); st.Killed != 0 {
+				t.Errorf("%d simulated jobs killed", st.Killed)
+			}
+		})
 	}
 }

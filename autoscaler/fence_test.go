@@ -2,6 +2,7 @@ package autoscaler
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,21 +155,102 @@ func TestNoSecondDrainOnASnapshotFromBeforeTheDrain(t *testing.T) {
 	}
 }
 
-// A streamed state never satisfies the fence, however late its stamp or high its version:
-// the watcher program may have read it before the drain, and its stamp is its line's arrival.
-// The same state read by this pass does.
-func TestStreamedStateNeverSatisfiesTheFence(t *testing.T) {
-	h, _ := jobHarness(t, 2)
-	h.r.memory.SetFence(h.key, source.Fence{At: t0, Version: 3})
-	p := &pass{r: h.r, key: h.key}
-	st := flux.State{ObservedAt: t0.Add(time.Minute), Version: 4}
-	o := &outcome{flux: fluxReading{state: &st, fresh: true}}
-	spec := v1alpha1.ScalingPolicySpec{ScaleDown: v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownDrain}}
-	if !p.fresherThanFence(o, &spec) {
-		t.Fatal("a read stamped after the fence does not satisfy it")
+// A streamed state satisfies a drain's fence by what it shows, never by its stamp or version:
+// every rank of the drain drained with the drain's exact reason (its marker) and down in the
+// scheduler's own view, and no drained rank the scheduler has not taken in. The states here
+// are fakes of the state program's read (flux.State literals). Each is also shown as a read of
+// this pass: stamped after the fence, it satisfies it by time, whatever it shows.
+func TestStreamedStateSatisfiesTheFenceOnlyWithTheDrainMarker(t *testing.T) {
+	const (
+		marked = "fluxscale: scale-down to 2 (drain 0a1b2c3d4e5f)"
+		older  = "fluxscale: scale-down to 3 (drain 99aa88bb77cc)"
+	)
+	drainFence := source.Fence{At: t0, Version: 3, Reason: marked, Ranks: flux.RankSet{2, 3}}
+	// programRead is ranks 0-1 busy and 2-3 drained with the marker and down in the
+	// scheduler, as the program reads it once the drain took hold; edit changes it.
+	programRead := func(edit func(st *flux.State)) flux.State {
+		st := flux.State{ObservedAt: t0.Add(time.Minute), Version: 4, PerRank: true, SchedulerView: true, Ranks: []flux.Rank{
+			{Rank: 0, Online: true, Allocated: true},
+			{Rank: 1, Online: true, Allocated: true},
+			{Rank: 2, Online: true, Drain: flux.DrainDrained, Reason: marked, SchedulerDown: true},
+			{Rank: 3, Online: true, Drain: flux.DrainDrained, Reason: marked, SchedulerDown: true},
+		}}
+		if edit != nil {
+			edit(&st)
+		}
+		return st
 	}
-	p.streamed = true
-	if p.fresherThanFence(o, &spec) {
-		t.Error("a streamed state satisfied the fence")
+	for name, c := range map[string]struct {
+		fence   *source.Fence // nil: no drain or undrain on record
+		state   flux.State
+		satisfy bool
+	}{
+		"every rank of the drain shows its marker": {fence: &drainFence, state: programRead(nil), satisfy: true},
+		"a draining rank (a job left on it) shows it too": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks[3].Drain, st.Ranks[3].Allocated = flux.DrainDraining, true
+		}), satisfy: true},
+		"no marker (a reason without one)": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks[2].Reason, st.Ranks[3].Reason = "fluxscale: scale-down to 2", "fluxscale: scale-down to 2"
+		})},
+		"an older drain's marker": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks[2].Reason, st.Ranks[3].Reason = older, older
+		})},
+		"only some ranks of the drain drained": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks[3] = flux.Rank{Rank: 3, Online: true}
+		})},
+		"a rank of the drain missing": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks = st.Ranks[:3]
+		})},
+		"the marker shown, the scheduler not yet down on a rank": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks[3].SchedulerDown = false
+		})},
+		"the marker shown, without the scheduler's own view": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.SchedulerView = false
+		})},
+		"another drained rank the scheduler has not taken in": {fence: &drainFence, state: programRead(func(st *flux.State) {
+			st.Ranks = append(st.Ranks, flux.Rank{Rank: 4, Online: true, Drain: flux.DrainDrained, Reason: older})
+		})},
+		"an undrain's fence, the last drain's marker shown": {fence: &source.Fence{At: t0, Version: 3}, state: programRead(nil)},
+		"no fence, the scheduler caught up":                 {state: programRead(nil), satisfy: true},
+		"no fence, the scheduler not caught up": {state: programRead(func(st *flux.State) {
+			st.Ranks[2].SchedulerDown = false
+		})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, _ := jobHarness(t, 2)
+			if c.fence != nil {
+				h.r.memory.SetFence(h.key, *c.fence)
+			}
+			spec := v1alpha1.ScalingPolicySpec{ScaleDown: v1alpha1.ScaleDownSpec{Mode: v1alpha1.ScaleDownDrain}}
+			st := c.state
+			o := &outcome{flux: fluxReading{state: &st, fresh: true}}
+			p := &pass{r: h.r, key: h.key, streamed: true}
+			if got := p.fresherThanFence(o, &spec); got != c.satisfy {
+				t.Errorf("streamed: satisfies the fence %v, want %v", got, c.satisfy)
+			}
+			if got := p.streamedProvesShrink(o, &spec); got != c.satisfy {
+				t.Errorf("streamed: proves a shrink %v, want %v", got, c.satisfy)
+			}
+			p.streamed = false
+			if !p.fresherThanFence(o, &spec) {
+				t.Error("the same state read by this pass, stamped after the fence, does not satisfy it")
+			}
+		})
+	}
+}
+
+// Each drain's reason carries a marker of its own, which Flux accepts as a drain reason.
+func TestDrainReasonsAreMarked(t *testing.T) {
+	a, b := drainReason(2), drainReason(2)
+	if a == b {
+		t.Errorf("two drains to 2 gave the same reason %q", a)
+	}
+	for _, r := range []string{a, b} {
+		if !strings.HasPrefix(r, "fluxscale: scale-down to 2 (drain ") {
+			t.Errorf("reason %q does not say what the drain is for", r)
+		}
+		if err := flux.ValidateDrainReason(r); err != nil {
+			t.Error(err)
+		}
 	}
 }

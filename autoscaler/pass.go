@@ -46,7 +46,7 @@ type pass struct {
 	// tgt is the target, once resolved; apply scales it.
 	tgt target.Target
 	// streamed is set while o.flux is a state the Exec stream delivered, not a read of this
-	// pass: it never satisfies the drain fence nor justifies a shrink (delivered.go).
+	// pass: it justifies a shrink only by proving it came after the last drain (delivered.go).
 	streamed bool
 }
 
@@ -120,7 +120,7 @@ func (p *pass) run(ctx context.Context) (reconcile.Result, error) {
 	}
 	in.Pods = o.pods.usage
 	d := policy.Decide(in)
-	if p.streamed && shrinks(o, &d) {
+	if p.streamed && shrinks(o, &d) && !p.streamedProvesShrink(o, &spec) {
 		d = p.decideOnRead(ctx, o, &spec, src, &in)
 	}
 	o.decision = &d

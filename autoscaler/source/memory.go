@@ -1,6 +1,7 @@
 package source
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +39,10 @@ type Fence struct {
 	At time.Time
 	// Version is the Version of the newest state read before it (0: unknown).
 	Version uint64
+	// Reason is the drain's reason, which holds a marker no other drain carries, and Ranks
+	// the ranks it drained; both are empty for an undrain.
+	Reason string
+	Ranks  flux.RankSet
 }
 
 // After reports whether st was observed after the fence: stamped later, or a later version
@@ -46,14 +51,36 @@ func (f Fence) After(st flux.State) bool {
 	return st.ObservedAt.After(f.At) || (f.Version != 0 && st.Version > f.Version)
 }
 
+// ProvenBy reports whether st shows, by its content rather than its stamp, that it was read
+// after the fence's drain took hold: st has the scheduler's own view (flux.State
+// SchedulerView), and every rank of the drain shows drained with the drain's exact reason
+// and down in the scheduler. Flux drops a rank's reason when it is undrained and keeps an
+// earlier one when it is drained again, so the reason shows only between this drain and
+// the next undrain; an undrain's fence is never proven this way.
+func (f Fence) ProvenBy(st flux.State) bool {
+	if f.Reason == "" || len(f.Ranks) == 0 || !st.SchedulerView || !st.PerRank {
+		return false
+	}
+	for _, r := range f.Ranks {
+		i := slices.IndexFunc(st.Ranks, func(rk flux.Rank) bool { return rk.Rank == r })
+		if i < 0 {
+			return false
+		}
+		if rk := st.Ranks[i]; rk.Drain == "" || rk.Reason != f.Reason || !rk.SchedulerDown {
+			return false
+		}
+	}
+	return true
+}
+
 // GoodState is a Flux state read without error, and when.
 type GoodState struct {
 	State flux.State
 	At    time.Time
 	// Streamed is set when State came on the Exec source's stream (the watcher program's
 	// own read, At its arrival) rather than from a read this process made. Such a state may
-	// grow, hold, drain and undrain, but it never satisfies a Fence and never justifies a
-	// shrink: a line read before a drain can arrive after it returned.
+	// grow, hold, drain and undrain, but its stamp never satisfies a Fence (a line read
+	// before a drain can arrive after it returned): only its content can (Fence.ProvenBy).
 	Streamed bool
 }
 
