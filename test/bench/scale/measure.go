@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"k8s.io/client-go/dynamic"
@@ -30,6 +31,9 @@ type row struct {
 	// once in each; one that ends before deciding (a conflict, a failed write) only in
 	// passes, so the two apart say whether the period or the passes fall short.
 	decisionsPerSec, passesPerSec, cpuPerSec float64
+	// decisionsEach is each policy's decisions in the rest window, sorted: a rate short of
+	// one per poll is either every policy a little late or some policies left out.
+	decisionsEach []float64
 	// passMean is a reconcile's mean duration at rest (the poll is a period counted from
 	// each pass's start, so it does not add to it).
 	passMean time.Duration
@@ -138,6 +142,11 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	r.restSecs = p1.at.Sub(p0.at).Seconds()
 	r.decisionsPerSec = (p1.decisions - p0.decisions) / r.restSecs
 	r.passesPerSec = float64(p1.passes-p0.passes) / r.restSecs
+	for i := range n {
+		k := benchkit.PolicyKey{benchkit.Namespace, policyName(i)}
+		r.decisionsEach = append(r.decisionsEach, p1.each[k]-p0.each[k])
+	}
+	slices.Sort(r.decisionsEach)
 	if n := p1.passes - p0.passes; n > 0 {
 		r.passMean = time.Duration((p1.passSecs - p0.passSecs) / float64(n) * float64(time.Second))
 	}
@@ -253,6 +262,7 @@ func heapMiB() float64 {
 // time, read together.
 type point struct {
 	decisions float64
+	each      map[benchkit.PolicyKey]float64
 	// passSecs and passes are the reconciles' summed duration and count.
 	passSecs float64
 	passes   uint64
@@ -266,9 +276,13 @@ type point struct {
 // and after the second scrape, would skew a 3 minute window's rate by a percent.
 func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
 	before := time.Now()
-	dec, err := ctrl.Counter("fluxscale_decisions_total")
+	each, err := ctrl.PerPolicy("fluxscale_decisions_total")
 	if err != nil {
 		return point{}, err
+	}
+	var dec float64
+	for _, v := range each {
+		dec += v
 	}
 	at := before.Add(time.Since(before) / 2)
 	api := c.Snapshot()
@@ -277,7 +291,7 @@ func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
 		return point{}, err
 	}
 	use, err := benchkit.ReadUsage()
-	return point{decisions: dec, passSecs: passSecs, passes: passes, api: api, use: use, at: at}, err
+	return point{decisions: dec, each: each, passSecs: passSecs, passes: passes, api: api, use: use, at: at}, err
 }
 
 // waitPolicies waits until the controller has decided for n distinct policies: a policy

@@ -35,6 +35,14 @@ func report(w io.Writer, c config, rows []row) {
 		"status writes/policy/min", "throttled (waits/total)", "CPU cores", "RSS MiB",
 		"controller heap MiB", "heap before controller MiB"}, rest)
 
+	fmt.Fprintf(w, "\ndecisions per policy in the rest window (%.0f polls of %d s fit in it):\n", rows[0].restSecs/float64(c.poll), c.poll)
+	var each [][]string
+	for _, r := range rows {
+		q := func(p float64) string { return quantile(r.decisionsEach, p) }
+		each = append(each, []string{fmt.Sprint(r.policies), q(0), q(1), q(50), q(99), q(100)})
+	}
+	benchkit.Table(w, []string{"policies", "min", "p1", "p50", "p99", "max"}, each)
+
 	fmt.Fprintf(w, "\nconverge = every queue changes at once -> every %s at 2 (then every Job at parallelism 2), seen on watches;\n", target)
 	fmt.Fprintf(w, "probes = %d triggers %s apart to policies spread over the count -> the target at 3; \"hung\": policy 0's Flux never answers\n",
 		c.probes, c.pace)
@@ -90,6 +98,15 @@ func (r row) statusWritesPerPolicyMinute() float64 {
 		return 0
 	}
 	return float64(r.rest.StatusWrites) / float64(r.policies) / (r.restSecs / 60)
+}
+
+// quantile is the p-th percentile of sorted vs (nearest rank), or "-" with none.
+func quantile(vs []float64, p float64) string {
+	if len(vs) == 0 {
+		return "-"
+	}
+	i := int(p / 100 * float64(len(vs)-1))
+	return fmt.Sprintf("%.0f", vs[i])
 }
 
 // perPolicy is n per policy, to two places.

@@ -136,20 +136,35 @@ func (c *Controller) Counter(name string) (float64, error) {
 // distinct policies it has seen, whatever each one's own count. The controller's counters
 // carry the policy's namespace and name as labels.
 func (c *Controller) Policies(name string) (int, error) {
+	per, err := c.PerPolicy(name)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range per {
+		if v > 0 {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// PolicyKey is a policy's namespace and name.
+type PolicyKey [2]string
+
+// PerPolicy sums the counter name per policy, over its other labels.
+func (c *Controller) PerPolicy(name string) (map[PolicyKey]float64, error) {
 	families, err := c.Registry.Gather()
 	if err != nil {
-		return 0, fmt.Errorf("gathering the controller's metrics: %w", err)
+		return nil, fmt.Errorf("gathering the controller's metrics: %w", err)
 	}
-	seen := map[[2]string]bool{}
+	out := map[PolicyKey]float64{}
 	for _, f := range families {
 		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			if m.GetCounter().GetValue() <= 0 {
-				continue
-			}
-			var key [2]string
+			var key PolicyKey
 			for _, l := range m.GetLabel() {
 				switch l.GetName() {
 				case "namespace":
@@ -158,10 +173,10 @@ func (c *Controller) Policies(name string) (int, error) {
 					key[1] = l.GetValue()
 				}
 			}
-			seen[key] = true
+			out[key] += m.GetCounter().GetValue()
 		}
 	}
-	return len(seen), nil
+	return out, nil
 }
 
 // HistogramSum sums a histogram's observations and their count over all its label values.
