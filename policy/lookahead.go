@@ -23,6 +23,8 @@ type startPlan struct {
 	// it can at the earliest (nil when every job fits).
 	waiting *PendingJob
 	at      time.Time
+	// deferred counts the jobs planned to wait for ranks the target has (ownRanks).
+	deferred int
 }
 
 // planStarts is the node demand of the pending jobs when the cluster may grow to hi,
@@ -47,18 +49,18 @@ type startPlan struct {
 // on that replay, but the widest jobs waited far longer (on 256 nodes, 13 days on average
 // instead of 5.5 for jobs over 128 nodes): an autoscaler must not undo EASY's promise.
 //
+// A job that would need a growth may instead wait for the busy ranks below current to
+// reach their limits (ownRanks.wait); it is then demand only for the free ranks it takes.
+//
 // Jobs larger than hi are left out (unsatisfiable), as QueueDepth leaves them.
-func planStarts(f *FluxState, hi int32, busy int64, now time.Time) startPlan {
+func planStarts(f *FluxState, s *signals, busy int64) startPlan {
+	hi, now := s.hi, s.now
 	if f.Ranks == nil {
 		return startPlan{}
 	}
 	free := max(int64(hi)-busy, 0)
+	// rel holds the jobs the plan starts until the ranks' releases join it below.
 	var rel []release
-	for i := range f.Ranks {
-		if r := &f.Ranks[i]; r.Allocated && !r.Expires.IsZero() {
-			rel = append(rel, release{at: r.Expires, n: 1})
-		}
-	}
 	var p startPlan
 	start := func(j *PendingJob, n int64) {
 		free -= n
@@ -67,10 +69,12 @@ func planStarts(f *FluxState, hi int32, busy int64, now time.Time) startPlan {
 			rel = append(rel, release{at: now.Add(j.Duration), n: n})
 		}
 	}
+	own := newOwnRanks(f, s)
 	jobs := f.Pending
 	head := -1
 	for i := range jobs {
-		n := jobNodes(&jobs[i], f.CoresPerNode)
+		j := &jobs[i]
+		n := jobNodes(j, f.CoresPerNode)
 		if n > int64(hi) {
 			continue
 		}
@@ -78,7 +82,24 @@ func planStarts(f *FluxState, hi int32, busy int64, now time.Time) startPlan {
 			head = i
 			break
 		}
-		start(&jobs[i], n)
+		if w, ok := own.wait(j, n, now); ok {
+			// It starts within w on ranks the target has: only their free ones are
+			// demand; the busy ones it waits for are counted busy already.
+			used := own.take(n)
+			free -= used
+			p.demand += used
+			p.deferred++
+			rel = append(rel, release{at: now.Add(w + j.Duration), n: n})
+			continue
+		}
+		own.use(n)
+		start(j, n)
+	}
+	promised := own.promised()
+	for i := range f.Ranks {
+		if r := &f.Ranks[i]; r.Allocated && !r.Expires.IsZero() && !slices.Contains(promised, r.Rank) {
+			rel = append(rel, release{at: r.Expires, n: 1})
+		}
 	}
 	if head < 0 {
 		p.ok = true

@@ -16,10 +16,12 @@ import (
 // could run at once, which is what a user waiting on it wants; the clamp to the max size and
 // the rate limits bound it, and jobs that could never run anywhere are left out.
 //
-// One exception, when Flux gives the times to plan with (per-rank state, running jobs'
+// Two exceptions, when Flux gives the times to plan with (per-rank state, running jobs'
 // expirations, pending jobs' time limits): behind a head job that cannot start even at
 // the max size until running jobs reach their limits, only the jobs that could backfill
-// are demand (planStarts).
+// are demand (planStarts); and a job that would grow the target by more than a few nodes
+// waits instead for running jobs on the ranks it has to reach their limits, when they do
+// within a quarter of its own (ownRanks).
 type queueDepth struct {
 	// pendingJobsPerNode > 0 sizes by ceil(pending jobs / N) instead of job sizes.
 	pendingJobsPerNode int32
@@ -55,9 +57,9 @@ func (q queueDepth) recommend(s *signals) outcome {
 	how := "job sizes"
 	var plan startPlan
 	if q.pendingJobsPerNode == 0 {
-		plan = planStarts(f, s.hi, busy, s.now)
+		plan = planStarts(f, s, busy)
 	}
-	if plan.ok && plan.demand+unlisted != demand {
+	if plan.ok && plan.waiting != nil && plan.demand+unlisted != demand {
 		how = "the jobs EASY would start by the head job's start"
 	}
 	if plan.ok {
@@ -82,6 +84,10 @@ func (q queueDepth) recommend(s *signals) outcome {
 		o.rec.Reason += fmt.Sprintf("; head job %s (%d nodes) can start at %s at the earliest, "+
 			"when running jobs reach their time limits",
 			plan.waiting.ID, jobNodes(plan.waiting, f.CoresPerNode), plan.at.UTC().Format(time.RFC3339))
+	}
+	if plan.deferred > 0 {
+		o.rec.Reason += fmt.Sprintf("; %d pending jobs wait for running jobs on the ranks the target has "+
+			"to reach their time limits (within a quarter of their own) rather than grow it", plan.deferred)
 	}
 	if ahead > 0 {
 		o.rec.Reason += fmt.Sprintf("; %d pending nodes already allocated left out", ahead)

@@ -29,6 +29,9 @@ type signals struct {
 	// index is the policy being asked, lo minSize.
 	index int
 	lo    int32
+	// owned are the ranks the controller drained (Input.Draining), removed those a shrink
+	// took (Input.Removed): the shrink plan undrains the others once the size needs them.
+	owned, removed []int32
 }
 
 // outcome is one policy's answer. The zero outcome means the policy has nothing to ask
@@ -85,6 +88,8 @@ func (d *decider) recommend() int32 {
 		exprs:      d.in.Expressions,
 		external:   d.in.External,
 		lo:         d.s.lo,
+		owned:      d.in.Draining,
+		removed:    d.in.Removed,
 	}
 	if d.s.hintsEnabled {
 		sig.hint = d.hints.apply(0)
