@@ -54,17 +54,7 @@ func (w statusWriter) Update(ctx context.Context, obj client.Object, opts ...cli
 // so a status write failing after it cannot make the rate limits forget the scale, and a
 // pass that scaled has nothing left to write: one status write per scale.
 func TestScaleStatusIsWrittenBeforeTheSizeIsWritten(t *testing.T) {
-	sim := newSimCluster(t, 2)
-	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
-	// One reconcile first, so the finalizer is on and the next pass only scales.
-	h.step(time.Second)
-	c := &statusDownAfterScale{Client: h.client}
-	h.r.client, h.r.targets.Writer = c, c
-	submit(t, sim, 1, 6, time.Hour)
-	h.clock.Step(time.Second)
-	if err := sim.Advance(time.Second); err != nil {
-		t.Fatal(err)
-	}
+	h, _ := scalePassThrough(t, func(c client.Client) client.Client { return &statusDownAfterScale{Client: c} })
 	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
 		t.Fatalf("Reconcile wrote status after the size (it failed: %v); everything was written ahead", err)
 	}
@@ -91,17 +81,7 @@ func TestScaleStatusIsWrittenBeforeTheSizeIsWritten(t *testing.T) {
 // A size write that fails after the status was written ahead leaves the status of what did
 // happen: no scale event, the old lastScaleTime and size, and the failure in AbleToScale.
 func TestFailedSizeWriteTakesBackTheStatusWrittenAhead(t *testing.T) {
-	sim := newSimCluster(t, 2)
-	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
-	h.step(time.Second)
-	before := h.status()
-	c := &jobPatchFails{Client: h.client}
-	h.r.client, h.r.targets.Writer = c, c
-	submit(t, sim, 1, 6, time.Hour)
-	h.clock.Step(time.Second)
-	if err := sim.Advance(time.Second); err != nil {
-		t.Fatal(err)
-	}
+	h, before := scalePassThrough(t, func(c client.Client) client.Client { return &jobPatchFails{Client: c} })
 	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key}); err != nil {
 		t.Fatalf("Reconcile: %v", err)
 	}
@@ -119,6 +99,25 @@ func TestFailedSizeWriteTakesBackTheStatusWrittenAhead(t *testing.T) {
 	if c2 == nil || c2.Reason != v1alpha1.ReasonFailedUpdateScale {
 		t.Errorf("AbleToScale %+v, want reason %s", c2, v1alpha1.ReasonFailedUpdateScale)
 	}
+}
+
+// scalePassThrough readies a pass that scales an Indexed Job from 2 to 6 through the client
+// wrap returns: one reconcile first (the finalizer on, so the next pass only scales), then six
+// jobs submitted. It returns the status before that pass.
+func scalePassThrough(t *testing.T, wrap func(client.Client) client.Client) (*harness, v1alpha1.ScalingPolicyStatus) {
+	t.Helper()
+	sim := newSimCluster(t, 2)
+	h := newHarness(t, makeScalingPolicy("p", ns).Target(jobRef("work")).Obj(), sim, makeJob("work", ns).Indexed().Size(2).Obj())
+	h.step(time.Second)
+	before := h.status()
+	c := wrap(h.client)
+	h.r.client, h.r.targets.Writer = c, c
+	submit(t, sim, 1, 6, time.Hour)
+	h.clock.Step(time.Second)
+	if err := sim.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return h, before
 }
 
 // jobPatchFails is a fake client: the fake API server, except that every patch of a Job fails.
