@@ -55,7 +55,7 @@ func (p *pass) scale(ctx context.Context, o *outcome, spec *v1alpha1.ScalingPoli
 	}
 	*o.target = *p.tgt.Info() // the sizes Scale updated
 	o.scaled, o.scaledTo = true, size
-	o.released = releasedBy(o.owned, size, from)
+	o.released = ahead.released
 	return nil
 }
 
