@@ -5,14 +5,15 @@ import (
 	"sync/atomic"
 
 	"github.com/fluxscale/fluxscale/metrics/flux"
-	"github.com/fluxscale/fluxscale/metrics/simulated"
 )
 
 // hangable is a policy's simulated Flux cluster that can be made to hang: once hung, every
 // read, watch and drain blocks until its context ends, as a rank-0 pod that stopped
-// answering does. The controller bounds each read by flux.timeoutSeconds.
+// answering does. The controller bounds each read by flux.timeoutSeconds. It wraps the
+// counting wrapper, so the counts are of the calls the cluster answered; every call goes
+// through countingCluster, never straight to its embedded cluster, or it would not count.
 type hangable struct {
-	*simulated.Cluster
+	*countingCluster
 	hung atomic.Bool
 }
 
@@ -26,7 +27,7 @@ func (h *hangable) State(ctx context.Context) (flux.State, error) {
 		<-ctx.Done()
 		return flux.State{}, ctx.Err()
 	}
-	return h.Cluster.State(ctx)
+	return h.countingCluster.State(ctx)
 }
 
 func (h *hangable) Watch(ctx context.Context, since uint64) (flux.State, error) {
@@ -34,7 +35,7 @@ func (h *hangable) Watch(ctx context.Context, since uint64) (flux.State, error) 
 		<-ctx.Done()
 		return flux.State{}, ctx.Err()
 	}
-	return h.Cluster.Watch(ctx, since)
+	return h.countingCluster.Watch(ctx, since)
 }
 
 func (h *hangable) Drain(ctx context.Context, ranks flux.RankSet, reason string) error {
@@ -42,7 +43,7 @@ func (h *hangable) Drain(ctx context.Context, ranks flux.RankSet, reason string)
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return h.Cluster.Drain(ctx, ranks, reason)
+	return h.countingCluster.Drain(ctx, ranks, reason)
 }
 
 func (h *hangable) Undrain(ctx context.Context, ranks flux.RankSet) error {
@@ -50,5 +51,5 @@ func (h *hangable) Undrain(ctx context.Context, ranks flux.RankSet) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return h.Cluster.Undrain(ctx, ranks)
+	return h.countingCluster.Undrain(ctx, ranks)
 }

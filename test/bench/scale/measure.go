@@ -31,6 +31,8 @@ type row struct {
 	// once in each; one that ends before deciding (a conflict, a failed write) only in
 	// passes, so the two apart say whether the period or the passes fall short.
 	decisionsPerSec, passesPerSec, cpuPerSec float64
+	// restFlux counts the rest window's calls on the simulated Flux clusters.
+	restFlux fluxCounts
 	// decisionsEach is each policy's decisions in the rest window, sorted: a rate short of
 	// one per poll is either every policy a little late or some policies left out.
 	decisionsEach []float64
@@ -48,6 +50,12 @@ type row struct {
 	convergeEach []time.Duration
 	convergeAPI  benchkit.Snapshot
 	convergeCPU  time.Duration
+	// convergeFlux counts the converge's calls on the simulated Flux clusters, and
+	// convergeDecisions and convergePasses are its decisions and passes: every pass that
+	// decides takes one state, read or delivered by its watch.
+	convergeFlux      fluxCounts
+	convergeDecisions float64
+	convergePasses    uint64
 	// healthy and withHung are trigger-to-scale probes with every source healthy and with
 	// one policy's Flux hung.
 	healthy, withHung latencies
@@ -58,7 +66,8 @@ type row struct {
 }
 
 // simSources gives each policy its own simulated Flux cluster, read in process (no HTTP),
-// as its Flux client and Watcher.
+// as its Flux client and Watcher, wrapped to hang on demand (hangable) and to count the
+// calls (countingCluster).
 type simSources map[string]*hangable
 
 var _ source.Factory = simSources{}
@@ -128,14 +137,14 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	if err := sleep(ctx, c.settle); err != nil {
 		return r, err
 	}
-	p0, err := sample(ctrl, counter)
+	p0, err := sample(ctrl, counter, sims)
 	if err != nil {
 		return r, err
 	}
 	if err := sleep(ctx, c.window); err != nil {
 		return r, err
 	}
-	p1, err := sample(ctrl, counter)
+	p1, err := sample(ctrl, counter, sims)
 	if err != nil {
 		return r, err
 	}
@@ -152,6 +161,7 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	}
 	r.cpuPerSec = (p1.use.CPU - p0.use.CPU).Seconds() / r.restSecs
 	r.rest = p1.api.Sub(p0.api)
+	r.restFlux = p1.flux.sub(p0.flux)
 	r.rssMiB = float64(p1.use.RSSKiB) / 1024
 	r.heapMiB, r.simHeapMiB = heapMiB()-simHeap, simHeap
 
@@ -173,12 +183,15 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 		return r, fmt.Errorf("converging Jobs: %w", err)
 	}
 	r.convergeJob = last.Sub(changed)
-	p2, err := sample(ctrl, counter)
+	p2, err := sample(ctrl, counter, sims)
 	if err != nil {
 		return r, err
 	}
 	r.convergeAPI = p2.api.Sub(p1.api)
 	r.convergeCPU = p2.use.CPU - p1.use.CPU
+	r.convergeFlux = p2.flux.sub(p1.flux)
+	r.convergeDecisions = p2.decisions - p1.decisions
+	r.convergePasses = p2.passes - p1.passes
 
 	progress("converged in %s (Jobs %s)", r.convergeTarget, r.convergeJob)
 	// The probes wait for the pods of the resize (the Job controller creates them at its
@@ -192,7 +205,7 @@ func measure(ctx context.Context, c config, n int) (row, error) {
 	if err := probeBoth(ctx, c, &r, sims, targets, jobs); err != nil {
 		return r, err
 	}
-	end, err := sample(ctrl, counter)
+	end, err := sample(ctrl, counter, sims)
 	if err != nil {
 		return r, err
 	}
@@ -258,8 +271,8 @@ func heapMiB() float64 {
 	return float64(ms.HeapInuse) / (1 << 20)
 }
 
-// point is the decision count, the API counters, the process's resource use and the
-// time, read together.
+// point is the decision count, the API and Flux counters, the process's resource use and
+// the time, read together.
 type point struct {
 	decisions float64
 	each      map[benchkit.PolicyKey]float64
@@ -267,6 +280,7 @@ type point struct {
 	passSecs float64
 	passes   uint64
 	api      benchkit.Snapshot
+	flux     fluxCounts
 	use      benchkit.Usage
 	at       time.Time
 }
@@ -274,7 +288,7 @@ type point struct {
 // The time is the middle of the decision counter's scrape: at 2,000 policies a scrape of
 // the controller's metrics takes long enough on a loaded machine that a time read after it,
 // and after the second scrape, would skew a 3 minute window's rate by a percent.
-func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
+func sample(ctrl *benchkit.Controller, c *benchkit.APICounter, sims simSources) (point, error) {
 	before := time.Now()
 	each, err := ctrl.PerPolicy("fluxscale_decisions_total")
 	if err != nil {
@@ -285,13 +299,13 @@ func sample(ctrl *benchkit.Controller, c *benchkit.APICounter) (point, error) {
 		dec += v
 	}
 	at := before.Add(time.Since(before) / 2)
-	api := c.Snapshot()
+	api, fl := c.Snapshot(), sims.fluxCounts()
 	passSecs, passes, err := ctrl.HistogramSum("fluxscale_reconcile_duration_seconds")
 	if err != nil {
 		return point{}, err
 	}
 	use, err := benchkit.ReadUsage()
-	return point{decisions: dec, each: each, passSecs: passSecs, passes: passes, api: api, use: use, at: at}, err
+	return point{decisions: dec, each: each, passSecs: passSecs, passes: passes, api: api, flux: fl, use: use, at: at}, err
 }
 
 // waitPolicies waits until the controller has decided for n distinct policies: a policy

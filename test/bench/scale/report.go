@@ -62,6 +62,23 @@ func report(w io.Writer, c config, rows []row) {
 		"converge CPU s", "probe p50", "probe p99", "hung: probe p50", "hung: probe p99", "throttled in all",
 		"peak RSS MiB", "load after"}, conv)
 
+	fmt.Fprintln(w, "\nFlux calls, counted on each policy's simulated cluster: reads = the controller's State calls, deliveries = watch returns with a new version;")
+	fmt.Fprintln(w, "converge = every queue changes at once -> every Job at 2. A pass that decides takes one state, the one its watch delivered or a read (a poll's")
+	fmt.Fprintln(w, "pass reads), so converge reads/decision under 1 counts passes deciding on delivered states:")
+	var fl [][]string
+	for _, r := range rows {
+		fl = append(fl, []string{fmt.Sprint(r.policies),
+			fmt.Sprint(r.restFlux.reads), perPolicy(r.restFlux.reads, r.policies), r.restReadsPerPolicyPoll(c.poll),
+			fmt.Sprint(r.restFlux.deliveries), fmt.Sprint(r.restFlux.watchReturns),
+			fmt.Sprint(r.convergeFlux.reads), perPolicy(r.convergeFlux.reads, r.policies),
+			fmt.Sprint(r.convergeFlux.deliveries), perPolicy(r.convergeFlux.deliveries, r.policies),
+			fmt.Sprintf("%.2f", r.convergeDecisions/float64(r.policies)), perPolicy(int64(r.convergePasses), r.policies),
+			ratio(float64(r.convergeFlux.reads), r.convergeDecisions)})
+	}
+	benchkit.Table(w, []string{"policies", "rest reads", "rest reads/policy", "rest reads/policy/poll", "rest deliveries", "rest watch returns",
+		"converge reads", "converge reads/policy", "converge deliveries", "converge deliveries/policy",
+		"converge decisions/policy", "converge passes/policy", "converge reads/decision"}, fl)
+
 	base := rows[0]
 	var ratios [][]string
 	for _, r := range rows[1:] {
@@ -98,6 +115,23 @@ func (r row) statusWritesPerPolicyMinute() float64 {
 		return 0
 	}
 	return float64(r.rest.StatusWrites) / float64(r.policies) / (r.restSecs / 60)
+}
+
+// restReadsPerPolicyPoll is the rest window's Flux reads per policy and poll period: 1
+// when every poll reads once and nothing else does.
+func (r row) restReadsPerPolicyPoll(poll int32) string {
+	if r.restSecs <= 0 || r.policies == 0 || poll <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", float64(r.restFlux.reads)/float64(r.policies)/(r.restSecs/float64(poll)))
+}
+
+// ratio is n / d to two places, or "-" when d is 0.
+func ratio(n, d float64) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", n/d)
 }
 
 // quantile is the p-th percentile of sorted vs (nearest rank), or "-" with none.

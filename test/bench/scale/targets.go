@@ -40,7 +40,7 @@ func createTargets(ctx context.Context, env *benchkit.Env, kind string, n int, p
 		if err != nil {
 			return nil, err
 		}
-		sims[policyName(i)] = &hangable{Cluster: sim}
+		sims[policyName(i)] = &hangable{countingCluster: &countingCluster{Cluster: sim}}
 	}
 	work := make(chan int)
 	errs := make(chan error, creators)
