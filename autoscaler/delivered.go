@@ -12,12 +12,15 @@ import (
 	"github.com/fluxscale/fluxscale/policy"
 )
 
-// A streamed state is one the Exec source's stream delivered with the trigger of a pass (the
-// watcher program read Flux on its own handle and sent the state on the stream; the feeder
-// kept it, source.Feeders.TakeDelivered). Deciding on it saves the pods/exec read that would
-// say the same, which is most of a step's latency. Its ObservedAt, though, is when the line
-// arrived, and a line the program read before a drain or undrain can arrive after it
-// returned: neither its time nor its version proves it saw the drain. So a streamed state
+// A streamed state is one a watch delivered with the trigger of a pass; the feeder kept it
+// (source.Feeders.TakeDelivered). It is the Exec stream's (the watcher program read Flux on
+// its own handle and sent the state on the stream): deciding on it saves the pods/exec read
+// that would say the same, which is most of a step's latency. Or it is an agent's snapshot,
+// once the watch that followed it has waited long enough on its version that a read would
+// return the same (source.SnapshotSettle): deciding on it saves the agent a request per
+// change, which counts when thousands of policies change at once. A streamed state's
+// time, though, is when it arrived, and one read before a drain or undrain can arrive after
+// it returned: neither its time nor its version proves it saw the drain. So a streamed state
 // may grow, hold, drain and undrain, and it may shrink (Drain mode) only when what it shows
 // proves it was read after our last drain (fresherThanFence): a decision on any other
 // streamed state that would shrink is made again on a read of Flux (decideOnRead).
@@ -52,10 +55,10 @@ import (
 // reacting at once, and never a shrink.
 
 // takeDelivered returns the streamed state the policy's feeder delivered, to decide on
-// instead of reading Flux, when the source is usable, it arrived within a poll interval, and
-// it is newer than the last good state this process has (a read that returned after it
-// arrived may have seen more). The delivery is taken either way, so an unused one never
-// serves a later pass.
+// instead of reading Flux, when it stands for a read now (source.Feeders.TakeDelivered), the
+// source is usable, it arrived within a poll interval, and it is newer than the last good
+// state this process has (a read that returned after it arrived may have seen more). The
+// delivery is taken either way, so an unused one never serves a later pass.
 func (r *Reconciler) takeDelivered(key types.NamespacedName, spec *v1alpha1.ScalingPolicySpec, src source.Source, srcErr error) (fluxReading, bool) {
 	d, ok := r.feeders.TakeDelivered(key)
 	if !ok || srcErr != nil || src.Flux == nil || spec.Flux.Source == v1alpha1.SourceNone {

@@ -29,6 +29,13 @@ const (
 	// here at all (flux.ErrJournalUnavailable: not the instance owner, an old Flux): the
 	// policy is read by polling meanwhile, and a retry only costs one exec.
 	unavailableRetry = 10 * time.Minute
+	// SnapshotSettle is how long the watch that follows a snapshot (SnapshotWatcher) must
+	// have waited on its version before the snapshot stands for a read: long enough for the
+	// request to reach the store and for the store to answer it had it changed (a round trip
+	// inside a cluster is milliseconds; a loaded Go scheduler can add tens), short against the
+	// seconds a reconcile waits in the queue when many policies change at once, which is
+	// when a read saved matters.
+	SnapshotSettle = time.Second
 )
 
 // Feeders run one long-poll goroutine per policy whose Source can Watch. Like an informer, a
@@ -37,11 +44,18 @@ const (
 // stops feeders as policies appear, change and disappear. Feeders is a manager Runnable:
 // with leader election, feeders run only on the leader, like the controller.
 //
-// A watcher whose states are whole reads made where Flux runs (StateCarrier: the Exec
-// source's stream, whose program reads Flux on its own handle) has its state kept for the
-// reconcile it triggers (TakeDelivered), so that reconcile need not read Flux again through
-// pods/exec. Other watchers' states are triggers only: the agent's, which can be one version
-// behind a read made when the reconcile runs (reverted b1569d0), are read again.
+// A watcher's states are kept for the reconcile they trigger (TakeDelivered), so that it need
+// not read Flux again, when they are whole:
+//   - reads made where Flux runs (StateCarrier: the Exec source's stream, whose program reads
+//     Flux on its own handle and follows a burst with a newer line) are taken at once, since
+//     a read through pods/exec is most of a step's latency;
+//   - snapshots of a store kept apart from the watch (SnapshotWatcher: the agent's long-poll)
+//     are taken only once the watch that followed one has waited SnapshotSettle on its
+//     version without an answer. Until then the store may already hold a newer version the
+//     watch has not brought back (a burst of submits), and deciding on the older one would
+//     scale in two steps where a read scales once (reverted b1569d0); the reconcile reads.
+//
+// Other watchers' states (the Exec stream's trigger lines) are triggers only.
 type Feeders struct {
 	clock    clock.Clock
 	events   chan<- event.GenericEvent
@@ -55,13 +69,36 @@ type Feeders struct {
 	// replaced feeder to end.
 	deliveredMu sync.Mutex
 	// delivered is, per policy, the newest streamed state no reconcile has taken yet.
-	delivered map[types.NamespacedName]GoodState
+	delivered map[types.NamespacedName]delivery
+	// following is, per policy whose watcher returns snapshots, the version its running
+	// watch waits on and since when; absent while no watch waits (between calls, backing off).
+	following map[types.NamespacedName]followed
+}
+
+// delivery is a state a feeder kept for the reconcile it triggered; snapshot says it must
+// settle first (SnapshotSettle).
+type delivery struct {
+	GoodState
+	snapshot bool
+}
+
+// followed is a watch waiting on a version since a time.
+type followed struct {
+	version uint64
+	since   time.Time
 }
 
 // StateCarrier is a Watcher that may return whole states read where Flux runs.
 // CarriesState reports whether it does (flux.JournalWatcher in JournalReadsProgram).
 type StateCarrier interface {
 	CarriesState() bool
+}
+
+// SnapshotWatcher is a Watcher whose states are whole snapshots of a store kept apart from
+// the watch: what a read made at the same moment would return (the agent serves the same
+// snapshot to a read and to a watch). WatchesSnapshots reports whether they are.
+type SnapshotWatcher interface {
+	WatchesSnapshots() bool
 }
 
 type feeder struct {
@@ -77,27 +114,59 @@ type feeder struct {
 // NewFeeders returns Feeders that send events to events and mark each in triggers.
 func NewFeeders(clk clock.Clock, events chan<- event.GenericEvent, triggers *Triggers) *Feeders {
 	return &Feeders{clock: clk, events: events, triggers: triggers, running: map[types.NamespacedName]*feeder{},
-		delivered: map[types.NamespacedName]GoodState{}}
+		delivered: map[types.NamespacedName]delivery{}, following: map[types.NamespacedName]followed{}}
 }
 
 // Deliver keeps a streamed state (g.At: when it arrived, g.Streamed set) for the policy's
 // next reconcile, unless a newer one (by Version) is already waiting.
 func (f *Feeders) Deliver(key types.NamespacedName, g GoodState) {
-	f.deliveredMu.Lock()
-	defer f.deliveredMu.Unlock()
-	if d, ok := f.delivered[key]; ok && d.State.Version > g.State.Version {
-		return
-	}
-	f.delivered[key] = g
+	f.deliver(key, delivery{GoodState: g})
 }
 
-// TakeDelivered returns and forgets the streamed state waiting for the policy's reconcile.
+func (f *Feeders) deliver(key types.NamespacedName, d delivery) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	if old, ok := f.delivered[key]; ok && old.State.Version > d.State.Version {
+		return
+	}
+	f.delivered[key] = d
+}
+
+// TakeDelivered returns the state waiting for the policy's reconcile, if it stands for a
+// read now: a snapshot only once the watch that followed it has waited SnapshotSettle on its
+// version. The delivery is forgotten either way: the reconcile that could not use it reads,
+// and a later change delivers again.
 func (f *Feeders) TakeDelivered(key types.NamespacedName) (GoodState, bool) {
 	f.deliveredMu.Lock()
 	defer f.deliveredMu.Unlock()
-	g, ok := f.delivered[key]
+	d, ok := f.delivered[key]
 	delete(f.delivered, key)
-	return g, ok
+	if !ok || !d.snapshot {
+		return d.GoodState, ok
+	}
+	w, waiting := f.following[key]
+	if !waiting || w.version != d.State.Version || f.clock.Since(w.since) < SnapshotSettle {
+		return GoodState{}, false
+	}
+	return d.GoodState, true
+}
+
+// follow records that the policy's watch now waits on version (its start is kept while the
+// version stays the same: an unchanged answer only confirms the snapshot); stopFollowing
+// that none waits.
+func (f *Feeders) follow(key types.NamespacedName, version uint64) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	if w, ok := f.following[key]; ok && w.version == version {
+		return
+	}
+	f.following[key] = followed{version: version, since: f.clock.Now()}
+}
+
+func (f *Feeders) stopFollowing(key types.NamespacedName) {
+	f.deliveredMu.Lock()
+	defer f.deliveredMu.Unlock()
+	delete(f.following, key)
 }
 
 // dropDelivered forgets what the policy's feeder delivered: its watcher is gone or replaced
@@ -106,6 +175,7 @@ func (f *Feeders) dropDelivered(key types.NamespacedName) {
 	f.deliveredMu.Lock()
 	defer f.deliveredMu.Unlock()
 	delete(f.delivered, key)
+	delete(f.following, key)
 }
 
 // Start runs the feeders registered so far and any later ones until ctx ends, then stops
@@ -196,6 +266,11 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 	w, since := fd.watcher, fd.since
 	sc, ok := w.(StateCarrier)
 	carries := ok && sc.CarriesState()
+	sw, ok := w.(SnapshotWatcher)
+	snapshots := !carries && ok && sw.WatchesSnapshots()
+	if snapshots {
+		defer f.stopFollowing(key)
+	}
 	logger := log.FromContext(ctx).WithValues("scalingPolicy", key)
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(500*time.Millisecond),
@@ -206,9 +281,15 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 	for ctx.Err() == nil {
 		started := f.clock.Now()
 		wctx, cancel := context.WithTimeout(ctx, watchBound)
+		if snapshots {
+			f.follow(key, since)
+		}
 		st, err := w.Watch(wctx, since)
 		bounded := wctx.Err() != nil
 		cancel()
+		if snapshots && ((err != nil && !bounded) || (err == nil && st.Version != since)) {
+			f.stopFollowing(key) // no watch waits on since any more
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -236,8 +317,8 @@ func (f *Feeders) run(ctx context.Context, key types.NamespacedName, fd *feeder)
 			continue
 		}
 		since = st.Version
-		if carries {
-			f.Deliver(key, GoodState{State: st, At: f.clock.Now(), Streamed: true})
+		if carries || snapshots {
+			f.deliver(key, delivery{GoodState: GoodState{State: st, At: f.clock.Now(), Streamed: true}, snapshot: snapshots})
 		}
 		f.triggers.Mark(key, controllermetrics.TriggerFluxState, f.clock.Now())
 		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}

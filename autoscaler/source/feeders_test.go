@@ -197,9 +197,9 @@ type carryingWatcher struct {
 func (w carryingWatcher) CarriesState() bool { return w.carries }
 
 // A state a state-carrying watcher returned waits for the reconcile it triggers, marked as
-// streamed and stamped with its arrival; a watcher that does not carry states (the agent's
-// long-poll, whose state can be a version behind a read) delivers nothing, nor does one that
-// can but does not here; Stop drops what waits.
+// streamed and stamped with its arrival; a watcher whose states are triggers only (the Exec
+// stream's lines) delivers nothing, nor does one that can carry states but does not here;
+// Stop drops what waits.
 func TestFeederDeliversOnlyCarriedStates(t *testing.T) {
 	for name, c := range map[string]struct {
 		watcher flux.Watcher
@@ -257,4 +257,83 @@ func TestFeederDeliversOnlyCarriedStates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// snapshotWatcher is a scriptedWatcher whose states are whole snapshots of a store (the
+// agent's long-poll).
+type snapshotWatcher struct{ *scriptedWatcher }
+
+func (snapshotWatcher) WatchesSnapshots() bool { return true }
+
+// A snapshot stands for a read only once the watch that followed it has waited
+// SnapshotSettle on its version: before that the store may already hold a newer one. An
+// unchanged answer keeps the wait; a failed watch ends it.
+func TestFeederSnapshotStandsForAReadOnceItsWatchSettles(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	events := make(chan event.GenericEvent, 10)
+	f := NewFeeders(clk, events, NewTriggers())
+	sw := &scriptedWatcher{replies: make(chan watchReply), asked: make(chan uint64)}
+	key := types.NamespacedName{Namespace: ns, Name: "p"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- f.Start(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	f.Ensure(key, "uid", 1, snapshotWatcher{sw}, 1)
+	// reply answers the waiting watch with a new version and waits for the event and for
+	// the next watch, which must wait on that version.
+	reply := func(version uint64) {
+		t.Helper()
+		sw.replies <- watchReply{version: version}
+		select {
+		case <-events:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event after a state change")
+		}
+		if got := <-sw.asked; got != version {
+			t.Fatalf("Watch since %d, want %d", got, version)
+		}
+	}
+	take := func(want bool, version uint64) {
+		t.Helper()
+		g, ok := f.TakeDelivered(key)
+		if ok != want {
+			t.Fatalf("at %s: delivered %v (%+v), want %v", clk.Since(t0), ok, g, want)
+		}
+		if ok && (g.State.Version != version || !g.Streamed) {
+			t.Errorf("delivered %+v, want version %d marked streamed", g, version)
+		}
+	}
+	<-sw.asked
+
+	reply(2)
+	take(false, 0) // its watch has only just begun to wait
+	reply(3)
+	clk.Step(SnapshotSettle - time.Millisecond)
+	take(false, 0)
+	reply(4)
+	clk.Step(SnapshotSettle)
+	take(true, 4)
+
+	reply(5)
+	clk.Step(SnapshotSettle / 2)
+	sw.replies <- watchReply{version: 5} // unchanged: no event, the same wait goes on
+	if got := <-sw.asked; got != 5 {
+		t.Fatalf("Watch since %d after an unchanged answer, want 5", got)
+	}
+	clk.Step(SnapshotSettle / 2)
+	take(true, 5)
+
+	reply(6)
+	clk.Step(SnapshotSettle)
+	sw.replies <- watchReply{err: errors.New("connection reset")}
+	if err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		h, _ := f.Health(key)
+		return h.State == WatchBroken, nil
+	}); err != nil {
+		t.Fatal("the feeder did not record the failed watch")
+	}
+	take(false, 0) // no watch waits while the feeder backs off
 }

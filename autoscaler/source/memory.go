@@ -77,10 +77,11 @@ func (f Fence) ProvenBy(st flux.State) bool {
 type GoodState struct {
 	State flux.State
 	At    time.Time
-	// Streamed is set when State came on the Exec source's stream (the watcher program's
-	// own read, At its arrival) rather than from a read this process made. Such a state may
-	// grow, hold, drain and undrain, but its stamp never satisfies a Fence (a line read
-	// before a drain can arrive after it returned): only its content can (Fence.ProvenBy).
+	// Streamed is set when State came with a watch (the Exec stream's program read, or an
+	// agent's snapshot; At its arrival) rather than from a read this process made. Such a
+	// state may grow, hold, drain and undrain, but its stamp never satisfies a Fence (a state
+	// read before a drain can arrive after it returned): only its content can
+	// (Fence.ProvenBy).
 	Streamed bool
 }
 

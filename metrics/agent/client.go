@@ -96,6 +96,10 @@ func (c *Client) getState(ctx context.Context, query url.Values) (flux.State, er
 	return st, nil
 }
 
+// WatchesSnapshots reports that Watch returns whole states: the agent answers a watch with
+// the snapshot a State call would get at that moment.
+func (c *Client) WatchesSnapshots() bool { return true }
+
 // Drain asks the agent to drain ranks.
 func (c *Client) Drain(ctx context.Context, ranks flux.RankSet, reason string) error {
 	if err := flux.ValidateDrainReason(reason); err != nil {

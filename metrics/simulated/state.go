@@ -44,6 +44,10 @@ func (c *Cluster) Watch(ctx context.Context, since uint64) (flux.State, error) {
 	}
 }
 
+// WatchesSnapshots reports that Watch returns whole states, the snapshot State would
+// return at that moment, like the agent's long-poll.
+func (c *Cluster) WatchesSnapshots() bool { return true }
+
 func (c *Cluster) state() flux.State {
 	cpn := c.opts.coresPerNode()
 	limit := c.opts.jobListLimit()
